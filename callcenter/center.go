@@ -1,0 +1,143 @@
+package callcenter
+
+import (
+	"context"
+	"fmt"
+	"log/slog"
+	"sync"
+	"time"
+
+	"github.com/earshot/earshot/auth"
+	"github.com/earshot/earshot/media"
+)
+
+// QueueConfig names a queue and the team whose agents answer it.
+type QueueConfig struct {
+	// Tenant the queue belongs to; empty means the queue exists in every tenant.
+	Tenant auth.TenantID `yaml:"tenant"`
+	Name   string        `yaml:"name"`
+	Team   auth.TeamID   `yaml:"team"`
+}
+
+// Params configures a Center.
+type Params struct {
+	Policy Policy
+	Queues []QueueConfig
+	// SFU carries the voice legs. Required.
+	SFU    *media.SFU
+	Logger *slog.Logger
+}
+
+// Center owns all live contact-center state of this node: agents, queues,
+// conversations, monitors. Every method is safe for concurrent use; all state
+// sits behind one lock because operations touch several conversations and
+// agents at once and are short (no I/O is done under the lock).
+type Center struct {
+	policy Policy
+	queues []QueueConfig
+	sfu    *media.SFU
+	log    *slog.Logger
+
+	ctx    context.Context
+	cancel context.CancelFunc
+
+	mu            sync.Mutex // guards everything below
+	closed        bool
+	conversations map[ConversationID]*Conversation
+	agents        map[userKey]*agentRec
+	customers     map[userKey]*Conversation
+	supervisors   map[string]Client // by session id
+	enqueueSeq    uint64
+
+	outMu sync.Mutex // orders deliveries; taken before mu is released
+}
+
+// New creates a Center.
+func New(p Params) (*Center, error) {
+	if p.SFU == nil {
+		return nil, fmt.Errorf("new center: %w", errNoSFU)
+	}
+	if p.Logger == nil {
+		p.Logger = slog.Default()
+	}
+	for _, q := range p.Queues {
+		if q.Name == "" || q.Team == "" {
+			return nil, fmt.Errorf("new center: queue %q: name and team are required", q.Name)
+		}
+	}
+	ctx, cancel := context.WithCancel(context.Background())
+	return &Center{
+		policy:        p.Policy,
+		queues:        p.Queues,
+		sfu:           p.SFU,
+		log:           p.Logger,
+		ctx:           ctx,
+		cancel:        cancel,
+		conversations: make(map[ConversationID]*Conversation),
+		agents:        make(map[userKey]*agentRec),
+		customers:     make(map[userKey]*Conversation),
+		supervisors:   make(map[string]Client),
+	}, nil
+}
+
+// Policy returns the monitoring policy in force.
+func (c *Center) Policy() Policy { return c.policy }
+
+// Close ends every conversation (parties are told "shutdown") and refuses new
+// work. Media legs are closed; the SFU itself belongs to the caller.
+func (c *Center) Close() {
+	_ = c.do(func(ob *outbox) error {
+		if c.closed {
+			return nil
+		}
+		c.closed = true
+		for _, conv := range c.conversations {
+			c.endLocked(ob, conv, EndShutdown)
+		}
+		return nil
+	})
+	c.cancel()
+}
+
+// do runs fn under the state lock and then delivers the events it queued, in
+// order, without holding the state lock.
+func (c *Center) do(fn func(ob *outbox) error) error {
+	var ob outbox
+	c.mu.Lock()
+	err := fn(&ob)
+	c.outMu.Lock()
+	c.mu.Unlock()
+	for _, d := range ob.items {
+		if perr := d.to.Push(d.event, d.data); perr != nil {
+			c.log.Debug("push failed", "session", d.to.ID(), "event", d.event, "err", perr)
+		}
+	}
+	c.outMu.Unlock()
+	for _, f := range ob.cleanups {
+		f()
+	}
+	return err
+}
+
+// queueFor finds the queue named name in tenant.
+func (c *Center) queueFor(tenant auth.TenantID, name string) (QueueConfig, bool) {
+	for _, q := range c.queues {
+		if q.Name == name && (q.Tenant == "" || q.Tenant == tenant) {
+			return q, true
+		}
+	}
+	return QueueConfig{}, false
+}
+
+// Queues returns the queues visible in tenant.
+func (c *Center) Queues(tenant auth.TenantID) []QueueConfig {
+	var out []QueueConfig
+	for _, q := range c.queues {
+		if q.Tenant == "" || q.Tenant == tenant {
+			out = append(out, q)
+		}
+	}
+	return out
+}
+
+func (c *Center) now() time.Time { return time.Now().UTC() }

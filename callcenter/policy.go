@@ -1,0 +1,43 @@
+package callcenter
+
+import "time"
+
+// Policy holds the configurable monitoring rules. Defaults follow the seed
+// vendors' documented behaviour, minus their limitations where lifting them is
+// safe (outbound and transferred conversations can be monitored).
+type Policy struct {
+	// MaxSilentVoiceMonitors is how many supervisors may be in Listen on one
+	// voice conversation at once; 0 means no limit.
+	MaxSilentVoiceMonitors int `yaml:"max_silent_voice_monitors"`
+	// MaxBargeParticipants caps everyone (customer, agent, every supervisor in
+	// any mode) in a conversation in which a supervisor is barged in.
+	MaxBargeParticipants int `yaml:"max_barge_participants"`
+	// MonitorOutbound allows monitoring conversations an agent started.
+	MonitorOutbound bool `yaml:"monitor_outbound"`
+	// MonitorTransferred allows monitoring conversations that were transferred.
+	MonitorTransferred bool `yaml:"monitor_transferred"`
+	// NotifyAgent tells the agent "monitored" / "coached" while supervised.
+	NotifyAgent bool `yaml:"notify_agent"`
+	// NotifyAgentNames adds the supervisors' names to that notice; off keeps
+	// the privacy mode in which the agent learns only that someone monitors.
+	NotifyAgentNames bool `yaml:"notify_agent_names"`
+	// OfferTimeout is how long an agent has to accept an offered conversation
+	// before it is re-queued and the agent set Not Ready.
+	OfferTimeout time.Duration `yaml:"offer_timeout"`
+	// MaxChatMessageBytes bounds one chat message.
+	MaxChatMessageBytes int `yaml:"max_chat_message_bytes"`
+}
+
+// DefaultPolicy returns the seeds' defaults.
+func DefaultPolicy() Policy {
+	return Policy{
+		MaxSilentVoiceMonitors: 1,
+		MaxBargeParticipants:   4,
+		MonitorOutbound:        true,
+		MonitorTransferred:     true,
+		NotifyAgent:            false,
+		NotifyAgentNames:       false,
+		OfferTimeout:           30 * time.Second,
+		MaxChatMessageBytes:    4000,
+	}
+}

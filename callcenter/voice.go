@@ -1,0 +1,122 @@
+package callcenter
+
+import (
+	"context"
+	"errors"
+
+	"github.com/pion/webrtc/v4"
+
+	"github.com/earshot/earshot/media"
+)
+
+// addLeg negotiates a party's voice leg. It is called without the state lock:
+// ICE gathering takes milliseconds that other conversations must not wait for.
+func (c *Center) addLeg(ctx context.Context, conv *Conversation, id PartyID, offer string) (*media.Leg, error) {
+	cid := conv.id
+	leg, err := conv.group.AddLeg(ctx, media.LegParams{
+		ID:       media.LegID(id),
+		Offer:    offer,
+		OnClosed: func(media.LegID, error) { c.legClosed(cid, id) },
+	})
+	if err != nil {
+		if errors.Is(err, media.ErrBadOffer) {
+			return nil, refuse(ErrBadOffer, "%v", err)
+		}
+		c.log.Warn("media leg failed", "conversation", cid, "leg", id, "err", err)
+		return nil, ErrMediaFailed
+	}
+	return leg, nil
+}
+
+// syncMediaLocked makes the media plane route exactly what the hear-matrix
+// allows. It is the only place routes are set. On error nothing changed in
+// the media plane and the caller rolls its state change back.
+func (c *Center) syncMediaLocked(conv *Conversation) error {
+	if conv.group == nil {
+		return nil
+	}
+	pairs := HearMatrix(conv.hearState())
+	routes := make([]media.Route, 0, len(pairs))
+	for _, pr := range pairs {
+		l, s := conv.party(pr.Listener), conv.party(pr.Speaker)
+		if l == nil || s == nil || l.leg == nil || s.leg == nil {
+			continue
+		}
+		routes = append(routes, media.Route{Listener: media.LegID(l.id), Speaker: media.LegID(s.id)})
+	}
+	if err := conv.group.SetRoutes(routes); err != nil {
+		if errors.Is(err, media.ErrTooManySpeakers) {
+			return ErrConferenceFull
+		}
+		c.log.Error("set routes", "conversation", conv.id, "err", err)
+		return ErrMediaFailed
+	}
+	return nil
+}
+
+// legClosed is media's report that a party's leg ended (ICE failure, the
+// browser closing, a connect timeout). The party is gone; legs the domain
+// closed itself are no longer found and are ignored.
+func (c *Center) legClosed(cid ConversationID, id PartyID) {
+	_ = c.do(func(ob *outbox) error {
+		conv := c.conversations[cid]
+		if conv == nil {
+			return nil
+		}
+		p := conv.party(id)
+		if p == nil || p.leg == nil {
+			return nil
+		}
+		c.log.Info("leg dropped", "conversation", cid, "leg", id, "role", p.role)
+		p.leg = nil // already closed by media
+		c.partyGoneLocked(ob, conv, p, droppedReason(p.role))
+		c.dispatchLocked(ob)
+		return nil
+	})
+}
+
+// removeLegLocked detaches a party's leg, if it has one, and closes it once
+// the state lock is released (closing a PeerConnection waits on its
+// goroutines). The caller re-syncs routes, which no longer name the leg.
+func (c *Center) removeLegLocked(ob *outbox, conv *Conversation, p *participant) {
+	if p.leg == nil || conv.group == nil {
+		return
+	}
+	g, id, cid := conv.group, p.leg.ID(), conv.id
+	p.leg = nil
+	ob.after(func() {
+		if err := g.RemoveLeg(id); err != nil {
+			c.log.Debug("remove leg", "conversation", cid, "leg", id, "err", err)
+		}
+	})
+}
+
+// ICECandidate is a trickled ICE candidate from a client, as in the browser's
+// RTCIceCandidateInit.
+type ICECandidate struct {
+	Candidate     string  `json:"candidate"`
+	SDPMid        *string `json:"sdpMid,omitempty"`
+	SDPMLineIndex *uint16 `json:"sdpMLineIndex,omitempty"`
+}
+
+// AddICECandidate adds a candidate the caller's browser trickled for its leg
+// in a conversation. (The server's own answer carries all its candidates.)
+func (c *Center) AddICECandidate(cl Client, id ConversationID, cand ICECandidate) error {
+	c.mu.Lock()
+	_, p, err := c.partyLocked(cl, id)
+	var leg *media.Leg
+	if err == nil {
+		leg = p.leg
+	}
+	c.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if leg == nil {
+		return refuse(ErrBadState, "you have no voice leg in this conversation")
+	}
+	if err := leg.AddICECandidate(webrtc.ICECandidateInit{Candidate: cand.Candidate, SDPMid: cand.SDPMid, SDPMLineIndex: cand.SDPMLineIndex}); err != nil {
+		return refuse(ErrBadRequest, "bad ICE candidate")
+	}
+	return nil
+}
