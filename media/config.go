@@ -1,0 +1,76 @@
+package media
+
+import (
+	"fmt"
+	"net"
+	"time"
+)
+
+// Defaults used by DefaultConfig and for zero fields of Config.
+const (
+	// DefaultSlots is the number of receive slots per leg: a conference of
+	// four (customer, agent, supervisor, one more) needs three slots per
+	// listener.
+	DefaultSlots = 3
+	// DefaultConnectTimeout bounds how long a leg may stay unconnected. ICE
+	// plus DTLS normally takes well under a second; 30 s leaves room for
+	// slow networks and TURN without keeping dead legs forever.
+	DefaultConnectTimeout = 30 * time.Second
+	// maxSlots bounds Slots: every slot is a sender with its own goroutine
+	// and m-line, and nothing in Earshot needs more than a handful.
+	maxSlots = 32
+)
+
+// Config is the SFU's configuration. Zero fields take their defaults, so a
+// zero Config is usable (all interfaces, a free port, 3 slots, 30 s).
+type Config struct {
+	// UDPPort is the one UDP port every leg's ICE traffic shares (through
+	// pion's ICE UDP mux). 0 picks a free port; see SFU.UDPAddr.
+	UDPPort int `yaml:"udp_port"`
+	// ListenIP is the address to bind; "" binds all interfaces (IPv4 and
+	// IPv6). Tests use "127.0.0.1", which also enables loopback candidates.
+	ListenIP string `yaml:"listen_ip"`
+	// PublicIPs are advertised instead of the local addresses in host
+	// candidates (1:1 NAT, e.g. a cloud VM's elastic IP).
+	PublicIPs []string `yaml:"public_ips"`
+	// Slots is the number of receive slots per leg (and so the number of
+	// m-lines an offer must carry). Default 3.
+	Slots int `yaml:"slots"`
+	// ConnectTimeout closes a leg whose PeerConnection is not connected by
+	// then. Default 30 s.
+	ConnectTimeout time.Duration `yaml:"connect_timeout"`
+}
+
+// DefaultConfig returns the configuration used when nothing is set.
+func DefaultConfig() Config {
+	return Config{Slots: DefaultSlots, ConnectTimeout: DefaultConnectTimeout}
+}
+
+// withDefaults fills zero fields and checks the rest, so the SFU never runs
+// with a half-valid configuration.
+func (c Config) withDefaults() (Config, error) {
+	if c.Slots == 0 {
+		c.Slots = DefaultSlots
+	}
+	if c.ConnectTimeout == 0 {
+		c.ConnectTimeout = DefaultConnectTimeout
+	}
+	switch {
+	case c.Slots < 1 || c.Slots > maxSlots:
+		return c, fmt.Errorf("slots %d not in 1..%d: %w", c.Slots, maxSlots, ErrBadConfig)
+	case c.ConnectTimeout < 0:
+		return c, fmt.Errorf("connect timeout %s: %w", c.ConnectTimeout, ErrBadConfig)
+	case c.UDPPort < 0 || c.UDPPort > 65535:
+		return c, fmt.Errorf("udp port %d: %w", c.UDPPort, ErrBadConfig)
+	}
+	if c.ListenIP != "" && net.ParseIP(c.ListenIP) == nil {
+		return c, fmt.Errorf("listen ip %q: %w", c.ListenIP, ErrBadConfig)
+	}
+	for _, ip := range c.PublicIPs {
+		if net.ParseIP(ip) == nil {
+			return c, fmt.Errorf("public ip %q: %w", ip, ErrBadConfig)
+		}
+	}
+	c.PublicIPs = append([]string(nil), c.PublicIPs...)
+	return c, nil
+}

@@ -1,0 +1,87 @@
+package media
+
+import (
+	"sync/atomic"
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// receiveMTU is the read buffer size: pion's receive MTU, more than any
+// Opus packet.
+const receiveMTU = 1460
+
+// destinations is a speaker's routing decision, replaced as a whole
+// (copy-on-write) by SetRoutes: the slots that carry this speaker.
+type destinations struct {
+	slots []*slot
+}
+
+// receiver is the ingress of one leg: it reads the leg's microphone and
+// hands every packet to the slots its current destinations name. An empty
+// destination list drops the packet right here, which is how a speaker that
+// nobody may hear (a listening supervisor) is gated on the server whatever
+// its browser sends.
+type receiver struct {
+	// source identifies this speaker to slots; unique within the SFU, never 0.
+	source uint64
+	// audioLevelID is the RFC 6464 extension ID negotiated with this
+	// speaker (0: none).
+	audioLevelID uint8
+	dest         atomic.Pointer[destinations]
+	counters     *legCounters
+}
+
+// run reads RTP until the track ends (the PeerConnection closed). The
+// buffer, the parsed packet and the output packet are reused: the steady
+// state allocates nothing per packet.
+func (r *receiver) run(src packetReader) {
+	buf := make([]byte, receiveMTU)
+	var in rtp.Packet
+	out := &egress{}
+	for {
+		n, _, err := src.Read(buf)
+		if err != nil {
+			return
+		}
+		if err := in.Unmarshal(buf[:n]); err != nil {
+			r.counters.received.Add(1)
+			r.counters.dropped.Add(1)
+			continue
+		}
+		r.dispatch(&in, time.Now(), out)
+	}
+}
+
+// dispatch is the per-packet decision: gate, then forward to each slot. It
+// runs on the reader goroutine only.
+func (r *receiver) dispatch(pkt *rtp.Packet, now time.Time, out *egress) {
+	r.counters.received.Add(1)
+	d := r.dest.Load()
+	if d == nil || len(d.slots) == 0 {
+		r.counters.dropped.Add(1)
+		return
+	}
+	in := ingress{source: r.source, pkt: pkt, now: now}
+	if r.audioLevelID != 0 {
+		in.audioLevel = pkt.GetExtension(r.audioLevelID)
+	}
+	var n uint64
+	for _, s := range d.slots {
+		if s.forward(&in, out) {
+			n++
+		}
+	}
+	if n > 0 {
+		r.counters.forwarded.Add(n)
+	}
+}
+
+// setDestinations replaces this speaker's routing; nil silences it.
+func (r *receiver) setDestinations(slots []*slot) {
+	if len(slots) == 0 {
+		r.dest.Store(nil)
+		return
+	}
+	r.dest.Store(&destinations{slots: slots})
+}

@@ -1,0 +1,49 @@
+package media
+
+import "sync/atomic"
+
+// Stats are the SFU's totals since New: every leg that ever lived counts.
+type Stats struct {
+	// Legs is the number of legs currently alive.
+	Legs int
+	// PacketsReceived counts RTP packets read from speakers' microphones.
+	PacketsReceived uint64
+	// PacketsForwarded counts packet copies written to listeners' slots
+	// (one received packet heard by two listeners counts twice).
+	PacketsForwarded uint64
+	// PacketsDropped counts packets gated at ingress: their speaker had no
+	// listener at that moment (or the packet was not valid RTP).
+	PacketsDropped uint64
+}
+
+// LegStats are one leg's counters as a speaker.
+type LegStats struct {
+	// Received counts RTP packets read from this leg's microphone.
+	Received uint64
+	// Forwarded counts copies of those packets written to listeners' slots.
+	Forwarded uint64
+	// Dropped counts packets gated at ingress because nobody may hear this
+	// leg at that moment.
+	Dropped uint64
+}
+
+// legCounters are written by the leg's reader goroutine only, so the atomic
+// adds never contend; the SFU sums them on demand instead of sharing one
+// hot counter between all readers.
+type legCounters struct {
+	received, forwarded, dropped atomic.Uint64
+}
+
+func (c *legCounters) snapshot() LegStats {
+	return LegStats{
+		Received:  c.received.Load(),
+		Forwarded: c.forwarded.Load(),
+		Dropped:   c.dropped.Load(),
+	}
+}
+
+func (c *legCounters) add(s LegStats) {
+	c.received.Add(s.Received)
+	c.forwarded.Add(s.Forwarded)
+	c.dropped.Add(s.Dropped)
+}

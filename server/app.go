@@ -1,0 +1,178 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"io"
+	"log/slog"
+	"net"
+	"net/http"
+	"sync/atomic"
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus/promhttp"
+
+	"github.com/earshot/earshot/auth"
+	"github.com/earshot/earshot/callcenter"
+	"github.com/earshot/earshot/media"
+	"github.com/earshot/earshot/signaling"
+)
+
+// app is the wired server: verifier → signaling → domain → media.
+type app struct {
+	cfg     Config
+	log     *slog.Logger
+	hmac    *auth.HMAC // nil in OIDC mode
+	sfu     *media.SFU
+	center  *callcenter.Center
+	sig     *signaling.Server
+	metrics *metrics
+	ready   atomic.Bool
+	httpSrv *http.Server
+}
+
+func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
+	a := &app{cfg: cfg, log: log}
+	verifier, err := a.newVerifier(ctx)
+	if err != nil {
+		return nil, err
+	}
+	a.sfu, err = media.New(media.Params{Config: cfg.Media, Logger: log.With("component", "media")})
+	if err != nil {
+		return nil, fmt.Errorf("media: %w", err)
+	}
+	a.center, err = callcenter.New(callcenter.Params{Policy: cfg.Policy, Queues: cfg.Queues, SFU: a.sfu, Logger: log.With("component", "callcenter")})
+	if err != nil {
+		_ = a.sfu.Close()
+		return nil, err
+	}
+	var observe func(time.Duration)
+	disp := signaling.NewDispatcher(signaling.DispatcherParams{
+		Center: a.center, Logger: log.With("component", "signaling"),
+		ObserveModeSwitch: func(d time.Duration) { observe(d) },
+	})
+	a.sig = signaling.NewServer(signaling.ServerParams{Config: cfg.Signaling, Verifier: verifier, Handler: disp, Logger: log.With("component", "signaling")})
+	a.metrics = newMetrics(a.center, a.sfu, a.sig)
+	observe = a.metrics.observeModeSwitch
+
+	mux := http.NewServeMux()
+	mux.Handle("GET /ws", a.sig)
+	mux.HandleFunc("GET /healthz", func(w http.ResponseWriter, _ *http.Request) { _, _ = io.WriteString(w, "ok\n") })
+	mux.HandleFunc("GET /readyz", func(w http.ResponseWriter, _ *http.Request) {
+		if !a.ready.Load() {
+			http.Error(w, "not ready", http.StatusServiceUnavailable)
+			return
+		}
+		_, _ = io.WriteString(w, "ready\n")
+	})
+	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{}))
+	mux.HandleFunc("GET /{$}", a.index)
+	a.httpSrv = &http.Server{Handler: securityHeaders(mux), ReadHeaderTimeout: 10 * time.Second}
+	return a, nil
+}
+
+func (a *app) newVerifier(ctx context.Context) (auth.Verifier, error) {
+	if a.cfg.Auth.Mode == "oidc" {
+		o := a.cfg.Auth.OIDC
+		v, err := auth.NewOIDC(ctx, auth.OIDCParams{
+			IssuerURL: o.IssuerURL, Audience: o.Audience, RolesClaim: o.RolesClaim, TeamsClaim: o.TeamsClaim,
+			TenantClaim: o.TenantClaim, NameClaim: o.NameClaim, TeamPrefix: o.TeamPrefix,
+		})
+		if err != nil {
+			return nil, fmt.Errorf("oidc: %w", err)
+		}
+		return v, nil
+	}
+	secret, err := auth.LoadOrCreateSecret(a.cfg.DataDir)
+	if err != nil {
+		return nil, fmt.Errorf("dev secret: %w", err)
+	}
+	a.hmac, err = auth.NewHMAC(auth.HMACParams{Secret: secret, Issuer: a.cfg.Auth.Issuer, Audience: a.cfg.Auth.Audience, Leeway: 30 * time.Second})
+	if err != nil {
+		return nil, err
+	}
+	return a.hmac, nil
+}
+
+// listen binds the HTTP address; serve then runs until ctx ends.
+func (a *app) listen() (net.Listener, error) {
+	ln, err := net.Listen("tcp", a.cfg.HTTP.Addr)
+	if err != nil {
+		a.shutdownParts(context.Background())
+		return nil, fmt.Errorf("listen %s: %w", a.cfg.HTTP.Addr, err)
+	}
+	return ln, nil
+}
+
+// serve listens until ctx ends, then drains: readiness goes false, sockets
+// are closed with reason "shutdown", conversations end, media stops.
+func (a *app) serve(ctx context.Context, stdout io.Writer) error {
+	ln, err := a.listen()
+	if err != nil {
+		return err
+	}
+	a.announce(stdout, ln.Addr().String())
+	return a.serveOn(ctx, ln)
+}
+
+func (a *app) serveOn(ctx context.Context, ln net.Listener) error {
+	errc := make(chan error, 1)
+	go func() { errc <- a.httpSrv.Serve(ln) }()
+	a.ready.Store(true)
+
+	var err error
+	select {
+	case err = <-errc:
+		a.shutdownParts(context.Background())
+		return fmt.Errorf("http: %w", err)
+	case <-ctx.Done():
+	}
+	a.log.Info("shutting down")
+	a.ready.Store(false)
+	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.HTTP.ShutdownTimeout)
+	defer cancel()
+	a.shutdownParts(sctx)
+	if err := a.httpSrv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
+		return fmt.Errorf("http shutdown: %w", err)
+	}
+	<-errc
+	a.log.Info("stopped")
+	return nil
+}
+
+func (a *app) shutdownParts(ctx context.Context) {
+	if err := a.sig.Shutdown(ctx); err != nil {
+		a.log.Warn("signaling shutdown", "err", err)
+	}
+	a.center.Close()
+	if err := a.sfu.Close(); err != nil {
+		a.log.Warn("media shutdown", "err", err)
+	}
+}
+
+func (a *app) announce(w io.Writer, addr string) {
+	fmt.Fprintf(w, "Earshot is running: http://%s  (signaling ws://%s/ws, media UDP %s)\n", addr, addr, a.sfu.UDPAddr())
+	fmt.Fprintf(w, "Health http://%s/healthz  Metrics http://%s/metrics\n", addr, addr)
+	if a.hmac != nil && a.cfg.Auth.Demo {
+		if err := printDemoLogins(w, a.hmac, 12*time.Hour); err != nil {
+			a.log.Error("demo logins", "err", err)
+		}
+	}
+}
+
+func (a *app) index(w http.ResponseWriter, _ *http.Request) {
+	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+	_, _ = io.WriteString(w, "Earshot media server.\nSignaling: WebSocket at /ws (see docs/protocol.md). Health: /healthz, /readyz. Metrics: /metrics.\n")
+}
+
+// securityHeaders sets headers every response should carry.
+func securityHeaders(next http.Handler) http.Handler {
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		h := w.Header()
+		h.Set("X-Content-Type-Options", "nosniff")
+		h.Set("Referrer-Policy", "no-referrer")
+		h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'")
+		next.ServeHTTP(w, r)
+	})
+}

@@ -1,0 +1,239 @@
+package main
+
+import (
+	"bytes"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"os"
+	"strconv"
+	"strings"
+	"time"
+
+	"gopkg.in/yaml.v3"
+
+	"github.com/earshot/earshot/callcenter"
+	"github.com/earshot/earshot/media"
+	"github.com/earshot/earshot/signaling"
+)
+
+// Config is the whole server configuration: one struct, filled from the
+// defaults, then an optional YAML file, then EARSHOT_* environment variables,
+// then flags (each later source wins). Documented in README.md.
+type Config struct {
+	HTTP      HTTPConfig               `yaml:"http"`
+	DataDir   string                   `yaml:"data_dir"`
+	Log       LogConfig                `yaml:"log"`
+	Auth      AuthConfig               `yaml:"auth"`
+	Media     media.Config             `yaml:"media"`
+	Signaling signaling.Config         `yaml:"signaling"`
+	Policy    callcenter.Policy        `yaml:"policy"`
+	Queues    []callcenter.QueueConfig `yaml:"queues"`
+}
+
+// HTTPConfig is the HTTP listener.
+type HTTPConfig struct {
+	// Addr is where HTTP, WebSocket signaling, health and metrics listen.
+	Addr string `yaml:"addr"`
+	// ShutdownTimeout bounds the graceful drain on SIGTERM.
+	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+}
+
+// LogConfig selects the log level and format.
+type LogConfig struct {
+	Level  string `yaml:"level"`  // debug, info, warn, error
+	Format string `yaml:"format"` // text or json
+}
+
+// AuthConfig selects how bearer tokens are verified.
+type AuthConfig struct {
+	// Mode is "hs256" (a secret generated in the data directory; the embedded
+	// default) or "oidc" (RS256 tokens of an OpenID provider such as Keycloak).
+	Mode     string `yaml:"mode"`
+	Issuer   string `yaml:"issuer"`   // hs256: the iss claim minted and required
+	Audience string `yaml:"audience"` // hs256: the aud claim minted and required
+	// Demo prints demo logins at start (hs256 only).
+	Demo bool       `yaml:"demo"`
+	OIDC OIDCConfig `yaml:"oidc"`
+}
+
+// OIDCConfig configures OIDC mode.
+type OIDCConfig struct {
+	IssuerURL   string `yaml:"issuer_url"`
+	Audience    string `yaml:"audience"`
+	RolesClaim  string `yaml:"roles_claim"`
+	TeamsClaim  string `yaml:"teams_claim"`
+	TenantClaim string `yaml:"tenant_claim"`
+	NameClaim   string `yaml:"name_claim"`
+	TeamPrefix  string `yaml:"team_prefix"`
+}
+
+// DefaultConfig is what `make run` uses: everything embedded, nothing external.
+func DefaultConfig() Config {
+	return Config{
+		HTTP:      HTTPConfig{Addr: "127.0.0.1:8080", ShutdownTimeout: 15 * time.Second},
+		DataDir:   "data",
+		Log:       LogConfig{Level: "info", Format: "text"},
+		Auth:      AuthConfig{Mode: "hs256", Issuer: "earshot", Audience: "earshot", Demo: true, OIDC: OIDCConfig{RolesClaim: "realm_access.roles", TeamsClaim: "groups", TenantClaim: "tenant", NameClaim: "name", TeamPrefix: "/"}},
+		Media:     media.Config{UDPPort: 3478, Slots: media.DefaultSlots, ConnectTimeout: media.DefaultConnectTimeout},
+		Signaling: signaling.DefaultConfig(),
+		Policy:    callcenter.DefaultPolicy(),
+		Queues: []callcenter.QueueConfig{
+			{Name: "support", Team: "team-a"},
+			{Name: "sales", Team: "team-b"},
+		},
+	}
+}
+
+// setting is one value settable by environment variable and flag. One table
+// keeps the two in step and the README reference honest.
+type setting struct {
+	flag, env, usage string
+	set              func(c *Config, v string) error
+}
+
+func settings() []setting {
+	str := func(p func(c *Config) *string) func(*Config, string) error {
+		return func(c *Config, v string) error { *p(c) = v; return nil }
+	}
+	dur := func(p func(c *Config) *time.Duration) func(*Config, string) error {
+		return func(c *Config, v string) error {
+			d, err := time.ParseDuration(v)
+			*p(c) = d
+			return err
+		}
+	}
+	num := func(p func(c *Config) *int) func(*Config, string) error {
+		return func(c *Config, v string) error {
+			n, err := strconv.Atoi(v)
+			*p(c) = n
+			return err
+		}
+	}
+	boolean := func(p func(c *Config) *bool) func(*Config, string) error {
+		return func(c *Config, v string) error {
+			b, err := strconv.ParseBool(v)
+			*p(c) = b
+			return err
+		}
+	}
+	list := func(p func(c *Config) *[]string) func(*Config, string) error {
+		return func(c *Config, v string) error {
+			*p(c) = nil
+			for _, s := range strings.Split(v, ",") {
+				if s = strings.TrimSpace(s); s != "" {
+					*p(c) = append(*p(c), s)
+				}
+			}
+			return nil
+		}
+	}
+	return []setting{
+		{"http", "EARSHOT_HTTP_ADDR", "HTTP listen address (signaling, health, metrics)", str(func(c *Config) *string { return &c.HTTP.Addr })},
+		{"data", "EARSHOT_DATA_DIR", "data directory (dev secret, store)", str(func(c *Config) *string { return &c.DataDir })},
+		{"log-level", "EARSHOT_LOG_LEVEL", "debug, info, warn or error", str(func(c *Config) *string { return &c.Log.Level })},
+		{"log-format", "EARSHOT_LOG_FORMAT", "text or json", str(func(c *Config) *string { return &c.Log.Format })},
+		{"udp-port", "EARSHOT_UDP_PORT", "the single ICE UDP port for all media (0 = any free port)", num(func(c *Config) *int { return &c.Media.UDPPort })},
+		{"listen-ip", "EARSHOT_LISTEN_IP", "IP the media port binds (empty = all)", str(func(c *Config) *string { return &c.Media.ListenIP })},
+		{"public-ip", "EARSHOT_PUBLIC_IPS", "comma-separated public IPs advertised for media (NAT 1:1)", list(func(c *Config) *[]string { return &c.Media.PublicIPs })},
+		{"slots", "EARSHOT_SLOTS", "receive slots (audio m-lines) per leg", num(func(c *Config) *int { return &c.Media.Slots })},
+		{"allowed-origins", "EARSHOT_ALLOWED_ORIGINS", "comma-separated browser origins allowed to open signaling sockets", list(func(c *Config) *[]string { return &c.Signaling.AllowedOrigins })},
+		{"resume-grace", "EARSHOT_RESUME_GRACE", "how long a session outlives a dropped socket", dur(func(c *Config) *time.Duration { return &c.Signaling.ResumeGrace })},
+		{"auth-mode", "EARSHOT_AUTH_MODE", "hs256 or oidc", str(func(c *Config) *string { return &c.Auth.Mode })},
+		{"auth-issuer", "EARSHOT_AUTH_ISSUER", "hs256: token issuer", str(func(c *Config) *string { return &c.Auth.Issuer })},
+		{"auth-audience", "EARSHOT_AUTH_AUDIENCE", "hs256: token audience", str(func(c *Config) *string { return &c.Auth.Audience })},
+		{"demo", "EARSHOT_DEMO", "print demo logins at start (hs256)", boolean(func(c *Config) *bool { return &c.Auth.Demo })},
+		{"oidc-issuer", "EARSHOT_OIDC_ISSUER_URL", "oidc: issuer URL (e.g. https://keycloak/realms/cc)", str(func(c *Config) *string { return &c.Auth.OIDC.IssuerURL })},
+		{"oidc-audience", "EARSHOT_OIDC_AUDIENCE", "oidc: expected audience (client id)", str(func(c *Config) *string { return &c.Auth.OIDC.Audience })},
+		{"oidc-roles-claim", "EARSHOT_OIDC_ROLES_CLAIM", "oidc: claim path of roles", str(func(c *Config) *string { return &c.Auth.OIDC.RolesClaim })},
+		{"oidc-teams-claim", "EARSHOT_OIDC_TEAMS_CLAIM", "oidc: claim path of teams", str(func(c *Config) *string { return &c.Auth.OIDC.TeamsClaim })},
+		{"oidc-tenant-claim", "EARSHOT_OIDC_TENANT_CLAIM", "oidc: claim path of the tenant", str(func(c *Config) *string { return &c.Auth.OIDC.TenantClaim })},
+		{"max-silent-monitors", "EARSHOT_MAX_SILENT_MONITORS", "silent voice monitors per conversation (0 = no limit)", num(func(c *Config) *int { return &c.Policy.MaxSilentVoiceMonitors })},
+		{"max-barge-participants", "EARSHOT_MAX_BARGE_PARTICIPANTS", "participants in a barged conversation", num(func(c *Config) *int { return &c.Policy.MaxBargeParticipants })},
+		{"notify-agent", "EARSHOT_NOTIFY_AGENT", "tell agents they are monitored", boolean(func(c *Config) *bool { return &c.Policy.NotifyAgent })},
+		{"notify-agent-names", "EARSHOT_NOTIFY_AGENT_NAMES", "include the supervisor's name in that notice", boolean(func(c *Config) *bool { return &c.Policy.NotifyAgentNames })},
+		{"offer-timeout", "EARSHOT_OFFER_TIMEOUT", "how long an agent has to accept", dur(func(c *Config) *time.Duration { return &c.Policy.OfferTimeout })},
+	}
+}
+
+// LoadConfig builds the configuration from defaults, the YAML file named by
+// -config (or EARSHOT_CONFIG), the environment and the flags in args.
+func LoadConfig(args []string, getenv func(string) string) (Config, error) {
+	cfg := DefaultConfig()
+	fs := flag.NewFlagSet("earshot", flag.ContinueOnError)
+	fs.SetOutput(new(bytes.Buffer))
+	configPath := fs.String("config", getenv("EARSHOT_CONFIG"), "YAML configuration file")
+	flagValues := map[string]*string{}
+	for _, s := range settings() {
+		flagValues[s.flag] = fs.String(s.flag, "", s.usage+" (env "+s.env+")")
+	}
+	if err := fs.Parse(args); err != nil {
+		return cfg, fmt.Errorf("flags: %w", err)
+	}
+	if fs.NArg() > 0 {
+		return cfg, fmt.Errorf("unexpected argument %q", fs.Arg(0))
+	}
+	if *configPath != "" {
+		raw, err := os.ReadFile(*configPath)
+		if err != nil {
+			return cfg, fmt.Errorf("config file: %w", err)
+		}
+		dec := yaml.NewDecoder(bytes.NewReader(raw))
+		dec.KnownFields(true)
+		if err := dec.Decode(&cfg); err != nil && !errors.Is(err, io.EOF) { // io.EOF: an empty file
+			return cfg, fmt.Errorf("config file %s: %w", *configPath, err)
+		}
+	}
+	for _, s := range settings() {
+		if v := getenv(s.env); v != "" {
+			if err := s.set(&cfg, v); err != nil {
+				return cfg, fmt.Errorf("%s=%q: %w", s.env, v, err)
+			}
+		}
+	}
+	var ferr error
+	fs.Visit(func(f *flag.Flag) {
+		for _, s := range settings() {
+			if s.flag == f.Name && ferr == nil {
+				if err := s.set(&cfg, *flagValues[s.flag]); err != nil {
+					ferr = fmt.Errorf("-%s=%q: %w", s.flag, *flagValues[s.flag], err)
+				}
+			}
+		}
+	})
+	if ferr != nil {
+		return cfg, ferr
+	}
+	return cfg, cfg.validate()
+}
+
+func (c Config) validate() error {
+	switch c.Auth.Mode {
+	case "hs256":
+	case "oidc":
+		if c.Auth.OIDC.IssuerURL == "" || c.Auth.OIDC.Audience == "" {
+			return fmt.Errorf("auth mode oidc needs oidc issuer_url and audience")
+		}
+	default:
+		return fmt.Errorf("auth mode %q: use hs256 or oidc", c.Auth.Mode)
+	}
+	switch c.Log.Format {
+	case "text", "json":
+	default:
+		return fmt.Errorf("log format %q: use text or json", c.Log.Format)
+	}
+	if c.DataDir == "" {
+		return fmt.Errorf("data_dir is required")
+	}
+	if c.Policy.MaxSilentVoiceMonitors < 0 || c.Policy.MaxBargeParticipants < 2 {
+		return fmt.Errorf("policy: max_silent_voice_monitors >= 0 and max_barge_participants >= 2")
+	}
+	if c.Media.Slots != 0 && c.Policy.MaxBargeParticipants-1 > c.Media.Slots {
+		return fmt.Errorf("policy max_barge_participants %d needs media slots >= %d", c.Policy.MaxBargeParticipants, c.Policy.MaxBargeParticipants-1)
+	}
+	if len(c.Queues) == 0 {
+		return fmt.Errorf("at least one queue is required")
+	}
+	return nil
+}

@@ -1,0 +1,84 @@
+package main
+
+import (
+	"time"
+
+	"github.com/prometheus/client_golang/prometheus"
+	"github.com/prometheus/client_golang/prometheus/collectors"
+
+	"github.com/earshot/earshot/callcenter"
+	"github.com/earshot/earshot/media"
+)
+
+// metrics is the server's Prometheus registry. Gauges are read from the
+// domain and the SFU at scrape time, so they stay right whatever happens
+// (barge included) without bookkeeping on every change.
+type metrics struct {
+	reg        *prometheus.Registry
+	modeSwitch prometheus.Histogram
+}
+
+// sessionCounter reports live signaling sessions.
+type sessionCounter interface{ Sessions() int }
+
+func newMetrics(center *callcenter.Center, sfu *media.SFU, sessions sessionCounter) *metrics {
+	m := &metrics{reg: prometheus.NewRegistry()}
+	m.modeSwitch = prometheus.NewHistogram(prometheus.HistogramOpts{
+		Name:    "earshot_mode_switch_seconds",
+		Help:    "Time from a supervisor's mode-switch request to its acknowledgement (routes applied).",
+		Buckets: []float64{.0001, .00025, .0005, .001, .0025, .005, .01, .025, .05, .1, .25},
+	})
+	counter := func(name, help string, f func(media.Stats) uint64) prometheus.Collector {
+		return prometheus.NewCounterFunc(prometheus.CounterOpts{Name: name, Help: help}, func() float64 { return float64(f(sfu.Stats())) })
+	}
+	m.reg.MustRegister(
+		collectors.NewGoCollector(),
+		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
+		m.modeSwitch,
+		counter("earshot_packets_received_total", "RTP packets received from speakers.", func(s media.Stats) uint64 { return s.PacketsReceived }),
+		counter("earshot_packets_forwarded_total", "RTP packet copies forwarded to listeners.", func(s media.Stats) uint64 { return s.PacketsForwarded }),
+		counter("earshot_packets_dropped_total", "RTP packets gated at ingress (speaker heard by nobody).", func(s media.Stats) uint64 { return s.PacketsDropped }),
+		&stateCollector{center: center, sfu: sfu, sessions: sessions},
+	)
+	return m
+}
+
+func (m *metrics) observeModeSwitch(d time.Duration) { m.modeSwitch.Observe(d.Seconds()) }
+
+var (
+	descConversations = prometheus.NewDesc("earshot_conversations", "Live conversations by channel and state.", []string{"channel", "state"}, nil)
+	descMonitors      = prometheus.NewDesc("earshot_monitors", "Supervisors monitoring, by mode.", []string{"mode"}, nil)
+	descAgents        = prometheus.NewDesc("earshot_agents", "Known agents by state.", []string{"state"}, nil)
+	descLegs          = prometheus.NewDesc("earshot_legs", "Live media legs (PeerConnections).", nil, nil)
+	descSessions      = prometheus.NewDesc("earshot_signaling_sessions", "Live signaling sessions (attached or within resume grace).", nil, nil)
+)
+
+// stateCollector turns the live state into gauges at scrape time.
+type stateCollector struct {
+	center   *callcenter.Center
+	sfu      *media.SFU
+	sessions sessionCounter
+}
+
+func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
+	for _, d := range []*prometheus.Desc{descConversations, descMonitors, descAgents, descLegs, descSessions} {
+		ch <- d
+	}
+}
+
+func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
+	st := c.center.Stats()
+	for channel, byState := range st.Conversations {
+		for state, n := range byState {
+			ch <- prometheus.MustNewConstMetric(descConversations, prometheus.GaugeValue, float64(n), channel, state)
+		}
+	}
+	for mode, n := range st.Monitors {
+		ch <- prometheus.MustNewConstMetric(descMonitors, prometheus.GaugeValue, float64(n), mode)
+	}
+	for state, n := range st.Agents {
+		ch <- prometheus.MustNewConstMetric(descAgents, prometheus.GaugeValue, float64(n), state)
+	}
+	ch <- prometheus.MustNewConstMetric(descLegs, prometheus.GaugeValue, float64(c.sfu.Stats().Legs))
+	ch <- prometheus.MustNewConstMetric(descSessions, prometheus.GaugeValue, float64(c.sessions.Sessions()))
+}
