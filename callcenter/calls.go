@@ -13,6 +13,13 @@ func (c *Center) partyGoneLocked(ob *outbox, conv *Conversation, p *participant,
 		c.endLocked(ob, conv, reason)
 	case PartyAgent:
 		c.agentLeftLocked(ob, conv, p, reason)
+		// An agent whose media or session died is not offered the next
+		// call (it would be the same broken desk): Not Ready until it says so.
+		if a := c.agents[p.user]; a != nil && a.available {
+			a.available = false
+			a.since = c.now()
+			c.agentChangedLocked(ob, a)
+		}
 		if conv.state != ConvEnded {
 			c.requeueLocked(ob, conv)
 		}

@@ -105,6 +105,7 @@ func (c *Center) do(fn func(ob *outbox) error) error {
 	var ob outbox
 	c.mu.Lock()
 	err := fn(&ob)
+	c.flushLocked(&ob)
 	c.outMu.Lock()
 	c.mu.Unlock()
 	for _, d := range ob.items {

@@ -12,7 +12,9 @@ import (
 type ChatMessage struct {
 	ID             string         `json:"id"`
 	ConversationID ConversationID `json:"conversation_id"`
-	// Seq orders the messages of one conversation: 1, 2, 3, ...
+	// Seq orders the messages of one thread (public or whisper) of a
+	// conversation: 1, 2, 3, ... Each thread counts on its own, so the
+	// customer's numbering has no gaps that would betray whispers.
 	Seq  uint64     `json:"seq"`
 	Kind string     `json:"kind"` // "public" or "whisper"
 	From PersonView `json:"from"`
@@ -56,9 +58,9 @@ func (c *Center) SendMessage(cl Client, p SendParams) (ChatMessage, error) {
 			}
 			return refuse(ErrForbiddenRole, "you cannot post this message")
 		}
-		conv.nextMsgSeq++
+		conv.threadSeq[p.Kind]++
 		msg = ChatMessage{
-			ID: uuid.NewString(), ConversationID: conv.id, Seq: conv.nextMsgSeq, Kind: p.Kind.String(),
+			ID: uuid.NewString(), ConversationID: conv.id, Seq: conv.threadSeq[p.Kind], Kind: p.Kind.String(),
 			From: PersonView{Name: me.name, Role: me.role}, Text: text,
 			At: c.now().Truncate(time.Millisecond), kind: p.Kind,
 		}

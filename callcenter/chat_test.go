@@ -89,9 +89,17 @@ func TestChatWhisperNeverReachesCustomer(t *testing.T) {
 		if len(ag) != 4 || ag[0].ID != w1.ID {
 			t.Fatalf("agent transcript has %d messages", len(ag))
 		}
+		// Each thread counts on its own: 1, 2, ... with no gaps.
+		next := map[string]uint64{}
 		for i, m := range ag {
-			if m.Seq != uint64(i+1) || m.At.IsZero() || m.ID == "" {
+			next[m.Kind]++
+			if m.Seq != next[m.Kind] || m.At.IsZero() || m.ID == "" {
 				t.Fatalf("message %d badly ordered or stamped: %+v", i, m)
+			}
+		}
+		for i, m := range cust {
+			if m.Seq != uint64(i+1) {
+				t.Fatalf("customer sees public seq %d at position %d: whispers betrayed by a gap", m.Seq, i)
 			}
 		}
 		_, err = f.c.Transcript(f.agent2, id)

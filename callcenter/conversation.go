@@ -32,8 +32,8 @@ type Conversation struct {
 	offerTimer *time.Timer
 	offerSeq   uint64 // invalidates timers of earlier offers
 
-	messages   []ChatMessage
-	nextMsgSeq uint64
+	messages  []ChatMessage
+	threadSeq [MessageWhisper + 1]uint64 // last Seq per thread
 
 	// floorSent is the JSON of the floor row last sent to each supervisor
 	// session, so the feed carries changes only.
@@ -170,6 +170,7 @@ const (
 	EndPrivilegesRevoked
 	EndShutdown
 	EndSupervisorDropped
+	EndAgentLeft
 )
 
 var endReasonNames = [...]string{
@@ -185,6 +186,7 @@ var endReasonNames = [...]string{
 	EndPrivilegesRevoked: "privileges_revoked",
 	EndShutdown:          "shutdown",
 	EndSupervisorDropped: "supervisor_dropped",
+	EndAgentLeft:         "agent_left",
 }
 
 // String returns the wire name of the reason.

@@ -12,7 +12,8 @@ const (
 	ConvOffered
 	// ConvActive: an agent is connected.
 	ConvActive
-	// ConvEnded: over; kept only until every view saw the end.
+	// ConvEnded: over. Parties learn it from conversation.ended, never from
+	// a view; ended conversations leave the live state at once.
 	ConvEnded
 )
 

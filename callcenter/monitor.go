@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/earshot/earshot/auth"
+	"github.com/earshot/earshot/media"
 )
 
 // maxReasonBytes bounds the free-text reason given for monitoring.
@@ -49,16 +50,21 @@ func (c *Center) Monitor(ctx context.Context, cl Client, p MonitorParams) (Monit
 		id: PartyID(uuid.NewString()), user: keyOf(id), name: id.Name, teams: slices.Clone(id.Teams),
 		role: PartySupervisor, mode: ModeListen, reason: p.Reason, client: cl, joinedAt: now, modeSince: now,
 	}
+	var leg *media.Leg // read after unlocking only through this local
 	if conv.channel == ChannelVoice {
-		if sup.leg, err = c.addLeg(ctx, conv, sup.id, p.Offer); err != nil {
+		if leg, err = c.addLeg(ctx, conv, sup.id, p.Offer); err != nil {
 			return MonitorResult{}, err
 		}
+		sup.leg = leg
 	}
 	var res MonitorResult
 	err = c.do(func(ob *outbox) error {
 		// The world may have moved while the leg was negotiated: check again.
 		if _, err := c.checkMonitorLocked(id, p.ConversationID); err != nil {
 			return err
+		}
+		if legDead(leg) {
+			return ErrMediaFailed
 		}
 		if err := c.changeLocked(ob, conv, func() { conv.parties = append(conv.parties, sup) }); err != nil {
 			return err
@@ -68,13 +74,13 @@ func (c *Center) Monitor(ctx context.Context, cl Client, p MonitorParams) (Monit
 		return nil
 	})
 	if err != nil {
-		if sup.leg != nil {
-			_ = conv.group.RemoveLeg(sup.leg.ID())
+		if leg != nil {
+			_ = conv.group.RemoveLeg(leg.ID())
 		}
 		return MonitorResult{}, err
 	}
-	if sup.leg != nil {
-		res.Answer = sup.leg.Answer()
+	if leg != nil {
+		res.Answer = leg.Answer()
 	}
 	return res, nil
 }
@@ -232,7 +238,8 @@ func (c *Center) monitorEndLocked(ob *outbox, conv *Conversation, p *participant
 }
 
 // TakeOver makes the supervisor the conversation's agent; the agent is
-// released. Other monitors end with the primary agent (BRIEF.md).
+// released. Other monitors end with the primary agent (BRIEF.md). The new
+// cast is routed first, so a media refusal changes nothing.
 func (c *Center) TakeOver(cl Client, id ConversationID) (AgentView, error) {
 	var view AgentView
 	err := c.do(func(ob *outbox) error {
@@ -241,24 +248,35 @@ func (c *Center) TakeOver(cl Client, id ConversationID) (AgentView, error) {
 			return err
 		}
 		wasBarge := p.mode == ModeBarge
-		if old := conv.agent(); old != nil {
-			c.releaseAgentLocked(ob, conv, old, EndTakenOver)
-		}
+		old := conv.agent()
+		var others []*participant
 		for _, s := range conv.supervisors() {
 			if s != p {
-				c.monitorEndLocked(ob, conv, s, EndTakenOver)
+				others = append(others, s)
 			}
 		}
-		if err := c.changeLocked(ob, conv, func() {
-			p.role, p.mode, p.muted, p.talkBack = PartyAgent, ModeUnknown, false, false
-		}); err != nil {
+		snap := conv.snapshot()
+		conv.parties = slices.DeleteFunc(slices.Clone(conv.parties), func(q *participant) bool {
+			return q == old || slices.Contains(others, q)
+		})
+		p.role, p.mode, p.muted, p.talkBack = PartyAgent, ModeUnknown, false, false
+		if err := c.syncMediaLocked(conv); err != nil {
+			conv.restore(snap)
 			return err
+		}
+		// Routed: now tell and release the ones who left.
+		if old != nil {
+			c.releaseAgentLocked(ob, conv, old, EndTakenOver)
+		}
+		for _, s := range others {
+			c.monitorEndLocked(ob, conv, s, EndTakenOver)
 		}
 		if !wasBarge {
 			if cust := conv.customer(); cust != nil {
 				ob.push(cust.client, EventParticipantJoined, PersonView{Name: p.name, Role: PartyAgent})
 			}
 		}
+		c.publishLocked(ob, conv)
 		c.log.Info("conversation taken over", "conversation", conv.id, "supervisor", p.user.user)
 		view = conv.agentView(c.policy)
 		return nil
@@ -297,7 +315,7 @@ func (c *Center) Refresh(cl Client, old, updated auth.Identity) error {
 		case updated.HasRole(auth.RoleAgent) && (a == nil || a.client != cl):
 			c.attachAgentLocked(ob, cl, updated)
 		case a != nil && a.client == cl:
-			a.name, a.teams = updated.Name, slices.Clone(updated.Teams)
+			a.name, a.teams = updated.Name, teamsOf(updated)
 			if !updated.HasRole(auth.RoleAgent) {
 				a.available = false // no new conversations; the current one may finish
 			}

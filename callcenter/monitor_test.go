@@ -195,7 +195,7 @@ func TestMonitoringEndsWithConversationAndAgent(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The agent's session ends for good: the customer goes back to the queue.
-	f.c.Disconnect(f.agent)
+	f.c.Disconnect(f.agent, false)
 	f.sup.waitFor(t, 0, EventMonitorEnded, reasonIs("agent_dropped"))
 	f.customer.waitFor(t, 0, EventConversationUpdated, func(b json.RawMessage) bool {
 		var v CustomerView
@@ -220,4 +220,74 @@ func TestMonitoringEndsWithConversationAndAgent(t *testing.T) {
 	f.sup.waitFor(t, mark, EventFloorConversationRemoved, hasConversation(id))
 	_, err := f.c.SetMode(f.sup, id, ModeBarge)
 	mustCode(t, err, "conversation_not_found")
+}
+
+// What a customer receives must not depend on whether a supervisor is
+// silently monitoring: not the events, not their number, not their content.
+func TestCustomerCannotTellSilentMonitors(t *testing.T) {
+	scenario := func(t *testing.T, monitors int, act func(f *floor, id ConversationID)) []pushed {
+		f := newFloor(t, func() Policy { p := DefaultPolicy(); p.MaxSilentVoiceMonitors = 0; return p }())
+		id := f.chat(t, f.customer, f.agent)
+		for _, s := range []*recorder{f.sup, f.sup2}[:monitors] {
+			if _, err := f.c.Monitor(context.Background(), s, MonitorParams{ConversationID: id}); err != nil {
+				t.Fatal(err)
+			}
+			if _, err := f.c.SetMode(s, id, ModeWhisper); err != nil {
+				t.Fatal(err)
+			}
+		}
+		mark := len(f.customer.all())
+		act(f, id)
+		return f.customer.all()[mark:]
+	}
+	actions := map[string]func(f *floor, id ConversationID){
+		"agent drops":    func(f *floor, id ConversationID) { f.c.Disconnect(f.agent, false) },
+		"agent logs out": func(f *floor, id ConversationID) { f.c.Disconnect(f.agent, true) },
+		"transfer": func(f *floor, id ConversationID) {
+			if _, err := f.c.SetAgentState(f.agent2, AgentReady); err != nil {
+				t.Fatal(err)
+			}
+			if err := f.c.Transfer(f.agent, TransferParams{ConversationID: id, ToAgent: "bea"}); err != nil {
+				t.Fatal(err)
+			}
+		},
+		"hold and resume": func(f *floor, id ConversationID) {
+			_ = f.c.Hold(f.agent, id, true)
+			_ = f.c.Hold(f.agent, id, false)
+		},
+		"agent ends": func(f *floor, id ConversationID) { _ = f.c.End(f.agent, id) },
+	}
+	for name, act := range actions {
+		t.Run(name, func(t *testing.T) {
+			base := scenario(t, 0, act)
+			for _, n := range []int{1, 2} {
+				got := scenario(t, n, act)
+				if len(got) != len(base) {
+					t.Fatalf("with %d whispering monitor(s) the customer got %d events, without %d: %v vs %v", n, len(got), len(base), got, base)
+				}
+				for i := range got {
+					if got[i].Event != base[i].Event || !sameButIDs(got[i].Data, base[i].Data) {
+						t.Fatalf("event %d differs with %d monitor(s):\n%s %s\n%s %s", i, n, got[i].Event, got[i].Data, base[i].Event, base[i].Data)
+					}
+				}
+			}
+		})
+	}
+}
+
+// sameButIDs compares two JSON payloads ignoring conversation ids and times,
+// which differ between runs.
+func sameButIDs(a, b json.RawMessage) bool {
+	norm := func(r json.RawMessage) string {
+		var m map[string]any
+		if json.Unmarshal(r, &m) != nil {
+			return string(r)
+		}
+		for _, k := range []string{"conversation_id", "created_at", "answered_at", "at", "id"} {
+			delete(m, k)
+		}
+		out, _ := json.Marshal(m)
+		return string(out)
+	}
+	return norm(a) == norm(b)
 }

@@ -12,6 +12,11 @@ type delivery struct {
 // operation order (the delivery lock is taken before the state lock is let go).
 type outbox struct {
 	items []delivery
+	// touched conversations and agents get their views published once, when
+	// the operation is complete: intermediate states are never seen, so how
+	// many updates a customer receives cannot depend on invisible parties.
+	convs  []*Conversation
+	agents []*agentRec
 	// cleanups run after delivery, outside every lock: slow teardown such as
 	// closing PeerConnections.
 	cleanups []func()
@@ -24,4 +29,22 @@ func (o *outbox) push(to Client, event string, data any) {
 		return
 	}
 	o.items = append(o.items, delivery{to: to, event: event, data: data})
+}
+
+func (o *outbox) touch(conv *Conversation) {
+	for _, c := range o.convs {
+		if c == conv {
+			return
+		}
+	}
+	o.convs = append(o.convs, conv)
+}
+
+func (o *outbox) touchAgent(a *agentRec) {
+	for _, x := range o.agents {
+		if x == a {
+			return
+		}
+	}
+	o.agents = append(o.agents, a)
 }

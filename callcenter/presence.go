@@ -17,6 +17,7 @@ type agentRec struct {
 	since     time.Time
 	idleSince time.Time
 	conv      *Conversation // offered or active
+	lastSent  string        // JSON of the last AgentInfo pushed
 }
 
 func (a *agentRec) state() AgentState {
@@ -70,8 +71,9 @@ func (c *Center) attachAgentLocked(ob *outbox, cl Client, id auth.Identity) {
 		a = &agentRec{key: k, since: now, idleSince: now}
 		c.agents[k] = a
 	}
-	// A newer session of the same agent takes over the desk.
-	a.client, a.name, a.teams = cl, id.Name, slices.Clone(id.Teams)
+	// A newer session of the same agent takes over the desk, and is told
+	// its state even if nothing else changed.
+	a.client, a.name, a.teams, a.lastSent = cl, id.Name, teamsOf(id), ""
 	if a.conv != nil {
 		if p := a.conv.partyOfUser(k); p != nil {
 			p.client = cl
@@ -80,15 +82,20 @@ func (c *Center) attachAgentLocked(ob *outbox, cl Client, id auth.Identity) {
 	c.agentChangedLocked(ob, a)
 }
 
-// Disconnect is called when a session has ended for good (its resume grace
-// expired, or it logged out). Whatever the session took part in ends.
-func (c *Center) Disconnect(cl Client) {
+// Disconnect is called when a session has ended for good: clean when the
+// client closed it (logout), otherwise its resume grace expired. Whatever
+// the session took part in ends.
+func (c *Center) Disconnect(cl Client, clean bool) {
 	_ = c.do(func(ob *outbox) error {
 		delete(c.supervisors, cl.ID())
 		for _, conv := range c.conversations {
 			for _, p := range slices.Clone(conv.parties) {
 				if p.client == cl {
-					c.partyGoneLocked(ob, conv, p, droppedReason(p.role))
+					reason := droppedReason(p.role)
+					if clean {
+						reason = leftReason(p.role)
+					}
+					c.partyGoneLocked(ob, conv, p, reason)
 				}
 			}
 			if conv.offeredTo != nil && conv.offeredTo.client == cl {
@@ -103,6 +110,17 @@ func (c *Center) Disconnect(cl Client) {
 		c.dispatchLocked(ob)
 		return nil
 	})
+}
+
+// leftReason is why a party's part ended when it left on purpose.
+func leftReason(r PartyRole) EndReason {
+	switch r {
+	case PartyCustomer:
+		return EndCustomerHungUp
+	case PartyAgent:
+		return EndAgentLeft
+	}
+	return EndLeft
 }
 
 func droppedReason(r PartyRole) EndReason {
@@ -183,9 +201,18 @@ func (c *Center) Agents(cl Client) ([]AgentInfo, error) {
 	return out, nil
 }
 
-// agentChangedLocked tells the agent and the supervisors who may see it.
-func (c *Center) agentChangedLocked(ob *outbox, a *agentRec) {
+// agentChangedLocked marks the agent changed; see flushLocked.
+func (c *Center) agentChangedLocked(ob *outbox, a *agentRec) { ob.touchAgent(a) }
+
+// agentNowLocked tells the agent and the supervisors who may see it, if its
+// state changed since they were last told.
+func (c *Center) agentNowLocked(ob *outbox, a *agentRec) {
 	info := a.info()
+	k := viewKey(info)
+	if k == a.lastSent {
+		return
+	}
+	a.lastSent = k
 	ob.push(a.client, EventAgentState, info)
 	for _, s := range c.supervisors {
 		id := s.Identity()
@@ -202,4 +229,9 @@ func sharesTeam(a, b []auth.TeamID) bool {
 		}
 	}
 	return false
+}
+
+// teamsOf copies an identity's teams, never nil (lists serialise as []).
+func teamsOf(id auth.Identity) []auth.TeamID {
+	return append([]auth.TeamID{}, id.Teams...)
 }

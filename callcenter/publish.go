@@ -6,9 +6,25 @@ import (
 	"github.com/earshot/earshot/auth"
 )
 
-// publishLocked tells every party and every supervisor on the floor what
+// publishLocked marks conv changed; its views go out when the operation ends.
+func (c *Center) publishLocked(ob *outbox, conv *Conversation) { ob.touch(conv) }
+
+// flushLocked publishes what the operation changed: each touched
+// conversation's views and each touched agent's state, once.
+func (c *Center) flushLocked(ob *outbox) {
+	for _, conv := range ob.convs {
+		if conv.state != ConvEnded {
+			c.publishNowLocked(ob, conv)
+		}
+	}
+	for _, a := range ob.agents {
+		c.agentNowLocked(ob, a)
+	}
+}
+
+// publishNowLocked tells every party and every supervisor on the floor what
 // changed in conv, each only what it may see and only if its view changed.
-func (c *Center) publishLocked(ob *outbox, conv *Conversation) {
+func (c *Center) publishNowLocked(ob *outbox, conv *Conversation) {
 	for _, p := range conv.parties {
 		v := conv.viewFor(p, c.policy)
 		if k := viewKey(v); k != p.lastView {

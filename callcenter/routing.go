@@ -8,6 +8,7 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/earshot/earshot/auth"
+	"github.com/earshot/earshot/media"
 )
 
 // StartParams is a customer's request to be connected.
@@ -66,10 +67,12 @@ func (c *Center) StartConversation(ctx context.Context, cl Client, p StartParams
 		id: PartyID(uuid.NewString()), user: k, name: id.Name, teams: slices.Clone(id.Teams),
 		role: PartyCustomer, client: cl, joinedAt: conv.createdAt,
 	}
+	// leg is read after the lock is released only through this local: once
+	// the party is published, cust.leg belongs to the lock.
+	var leg *media.Leg
 	if p.Channel == ChannelVoice {
 		conv.group = c.sfu.NewGroup(string(conv.id))
-		leg, err := c.addLeg(ctx, conv, cust.id, p.Offer)
-		if err != nil {
+		if leg, err = c.addLeg(ctx, conv, cust.id, p.Offer); err != nil {
 			conv.group.Close()
 			return StartResult{}, err
 		}
@@ -80,6 +83,9 @@ func (c *Center) StartConversation(ctx context.Context, cl Client, p StartParams
 		if err := check(); err != nil {
 			return err
 		}
+		if legDead(leg) {
+			return ErrMediaFailed
+		}
 		c.enqueueSeq++
 		conv.enqueuedSeq = c.enqueueSeq
 		conv.parties = []*participant{cust}
@@ -87,8 +93,8 @@ func (c *Center) StartConversation(ctx context.Context, cl Client, p StartParams
 		c.customers[k] = conv
 		c.log.Info("conversation queued", "conversation", conv.id, "channel", conv.channel, "queue", q.Name)
 		c.publishLocked(ob, conv)
-		res.View = conv.customerView()
 		c.dispatchLocked(ob)
+		res.View = conv.customerView() // after routing: it may be offered already
 		return nil
 	})
 	if err != nil {
@@ -97,8 +103,8 @@ func (c *Center) StartConversation(ctx context.Context, cl Client, p StartParams
 		}
 		return StartResult{}, err
 	}
-	if cust.leg != nil {
-		res.Answer = cust.leg.Answer()
+	if leg != nil {
+		res.Answer = leg.Answer()
 	}
 	return res, nil
 }
@@ -246,15 +252,20 @@ func (c *Center) Accept(ctx context.Context, cl Client, p AcceptParams) (AcceptR
 		id: PartyID(uuid.NewString()), user: a.key, name: id.Name, teams: slices.Clone(id.Teams),
 		role: PartyAgent, client: cl, joinedAt: c.now(),
 	}
+	var leg *media.Leg // see StartConversation
 	if conv.channel == ChannelVoice {
-		if ag.leg, err = c.addLeg(ctx, conv, ag.id, p.Offer); err != nil {
+		if leg, err = c.addLeg(ctx, conv, ag.id, p.Offer); err != nil {
 			return AcceptResult{}, err
 		}
+		ag.leg = leg
 	}
 	var res AcceptResult
 	err = c.do(func(ob *outbox) error {
 		if conv.state != ConvOffered || conv.offeredTo != a || conv.offerSeq != seq || c.closed {
 			return ErrNotOffered
+		}
+		if legDead(leg) {
+			return ErrMediaFailed
 		}
 		if conv.offerTimer != nil {
 			conv.offerTimer.Stop()
@@ -280,13 +291,13 @@ func (c *Center) Accept(ctx context.Context, cl Client, p AcceptParams) (AcceptR
 		return nil
 	})
 	if err != nil {
-		if ag.leg != nil {
-			_ = conv.group.RemoveLeg(ag.leg.ID())
+		if leg != nil {
+			_ = conv.group.RemoveLeg(leg.ID())
 		}
 		return AcceptResult{}, err
 	}
-	if ag.leg != nil {
-		res.Answer = ag.leg.Answer()
+	if leg != nil {
+		res.Answer = leg.Answer()
 	}
 	return res, nil
 }

@@ -88,8 +88,7 @@ type FloorConversation struct {
 // it: the floor row plus the supervisor's own mode.
 type SupervisorView struct {
 	FloorConversation
-	Mode  Mode `json:"mode"`
-	Muted bool `json:"muted"`
+	Mode Mode `json:"mode"`
 }
 
 // AgentInfo is one row of the supervisors' agents list.
@@ -191,7 +190,7 @@ func (conv *Conversation) viewFor(p *participant, pol Policy) any {
 	case PartyAgent:
 		return conv.agentView(pol)
 	case PartySupervisor:
-		return SupervisorView{FloorConversation: conv.floorView(), Mode: p.mode, Muted: p.muted}
+		return SupervisorView{FloorConversation: conv.floorView(), Mode: p.mode}
 	}
 	return nil
 }

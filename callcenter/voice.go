@@ -3,6 +3,7 @@ package callcenter
 import (
 	"context"
 	"errors"
+	"strings"
 
 	"github.com/pion/webrtc/v4"
 
@@ -20,12 +21,31 @@ func (c *Center) addLeg(ctx context.Context, conv *Conversation, id PartyID, off
 	})
 	if err != nil {
 		if errors.Is(err, media.ErrBadOffer) {
-			return nil, refuse(ErrBadOffer, "%v", err)
+			// Keep media's precise reason, not its internal leg id.
+			msg := err.Error()
+			if i := strings.Index(msg, media.ErrBadOffer.Error()); i >= 0 {
+				msg = msg[i:]
+			}
+			return nil, refuse(ErrBadOffer, "%s", msg)
 		}
 		c.log.Warn("media leg failed", "conversation", cid, "leg", id, "err", err)
 		return nil, ErrMediaFailed
 	}
 	return leg, nil
+}
+
+// legDead reports whether a leg negotiated outside the lock has already
+// ended: its OnClosed found no party to remove, so the caller must refuse.
+func legDead(leg *media.Leg) bool {
+	if leg == nil {
+		return false
+	}
+	select {
+	case <-leg.Done():
+		return true
+	default:
+		return false
+	}
 }
 
 // syncMediaLocked makes the media plane route exactly what the hear-matrix
@@ -94,9 +114,10 @@ func (c *Center) removeLegLocked(ob *outbox, conv *Conversation, p *participant)
 // ICECandidate is a trickled ICE candidate from a client, as in the browser's
 // RTCIceCandidateInit.
 type ICECandidate struct {
-	Candidate     string  `json:"candidate"`
-	SDPMid        *string `json:"sdpMid,omitempty"`
-	SDPMLineIndex *uint16 `json:"sdpMLineIndex,omitempty"`
+	Candidate        string  `json:"candidate"`
+	SDPMid           *string `json:"sdpMid,omitempty"`
+	SDPMLineIndex    *uint16 `json:"sdpMLineIndex,omitempty"`
+	UsernameFragment *string `json:"usernameFragment,omitempty"`
 }
 
 // AddICECandidate adds a candidate the caller's browser trickled for its leg
@@ -115,7 +136,7 @@ func (c *Center) AddICECandidate(cl Client, id ConversationID, cand ICECandidate
 	if leg == nil {
 		return refuse(ErrBadState, "you have no voice leg in this conversation")
 	}
-	if err := leg.AddICECandidate(webrtc.ICECandidateInit{Candidate: cand.Candidate, SDPMid: cand.SDPMid, SDPMLineIndex: cand.SDPMLineIndex}); err != nil {
+	if err := leg.AddICECandidate(webrtc.ICECandidateInit{Candidate: cand.Candidate, SDPMid: cand.SDPMid, SDPMLineIndex: cand.SDPMLineIndex, UsernameFragment: cand.UsernameFragment}); err != nil {
 		return refuse(ErrBadRequest, "bad ICE candidate")
 	}
 	return nil

@@ -26,7 +26,7 @@ func demoUsers() []auth.Identity {
 
 // printDemoLogins mints a token per demo user and prints them.
 func printDemoLogins(w io.Writer, h *auth.HMAC, ttl time.Duration) error {
-	fmt.Fprintf(w, "Demo logins (tenant \"demo\", valid %s; send as {\"type\":\"auth\",\"data\":{\"token\":…}}):\n", ttl)
+	fmt.Fprintf(w, "Demo logins (tenant \"demo\", valid %s; first frame on /ws: {\"v\":1,\"id\":\"1\",\"type\":\"auth\",\"data\":{\"token\":\"…\"}}):\n", ttl)
 	for _, u := range demoUsers() {
 		tok, err := h.Mint(auth.MintParams{Identity: u, TTL: ttl})
 		if err != nil {

@@ -5,7 +5,9 @@ import (
 	"io"
 	"log/slog"
 	"net"
+	"net/http"
 	"runtime"
+	"sync"
 	"testing"
 	"time"
 
@@ -20,6 +22,7 @@ type testServer struct {
 	stop  context.CancelFunc
 	done  chan error
 	start int // goroutines before the server started
+	once  sync.Once
 }
 
 func startServer(t *testing.T, mutate func(*Config)) *testServer {
@@ -57,21 +60,24 @@ func startServer(t *testing.T, mutate func(*Config)) *testServer {
 	return ts
 }
 
-// shutdown stops the server (idempotent) and checks it stopped cleanly.
+// shutdown stops the server (idempotent) and checks it stopped cleanly and
+// left no goroutine behind.
 func (ts *testServer) shutdown(t *testing.T) {
 	t.Helper()
-	ts.stop()
-	select {
-	case err, ok := <-ts.done:
-		if ok && err != nil {
-			t.Errorf("server stopped with %v", err)
+	ts.once.Do(func() {
+		ts.stop()
+		select {
+		case err := <-ts.done:
+			if err != nil {
+				t.Errorf("server stopped with %v", err)
+			}
+		case <-time.After(30 * time.Second):
+			t.Fatal("server did not stop within 30s")
 		}
-		close(ts.done)
-	case <-time.After(30 * time.Second):
-		t.Fatal("server did not stop within 30s")
-	default:
-		// already shut down and checked
-	}
+		// Clients were closed by their own cleanups, which run first.
+		http.DefaultClient.CloseIdleConnections()
+		waitGoroutines(t, ts.start)
+	})
 }
 
 // token mints a token for a user of tenant "t1".

@@ -67,7 +67,9 @@ func (d *Dispatcher) Refreshed(s *Session, old, updated auth.Identity) error {
 }
 
 // Closed tells the domain the session is gone for good.
-func (d *Dispatcher) Closed(s *Session, reason CloseReason) { d.center.Disconnect(s) }
+func (d *Dispatcher) Closed(s *Session, reason CloseReason) {
+	d.center.Disconnect(s, reason == CloseReasonClientClosed)
+}
 
 // decode strictly decodes request data: unknown fields are refused so that a
 // misspelt field never silently does nothing.
@@ -93,7 +95,7 @@ type conversationRef struct {
 
 func (r conversationRef) check() error {
 	if r.ConversationID == "" || len(r.ConversationID) > 64 {
-		return Errorf(CodeBadRequest, "conversation_id is required")
+		return Errorf(CodeBadRequest, "conversation_id is required (1 to 64 bytes)")
 	}
 	return nil
 }

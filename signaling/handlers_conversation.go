@@ -83,8 +83,10 @@ func (r candidateReq) check() error {
 	return nil
 }
 
-// ok is the data of responses that carry nothing else.
-var ok = map[string]any{}
+// ok is the data of responses that carry nothing else ({}).
+type okData struct{}
+
+var ok okData
 
 func (d *Dispatcher) addConversationRoutes() {
 	d.routes["conversation.start"] = func(ctx context.Context, s *Session, data json.RawMessage) (any, error) {
