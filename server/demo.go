@@ -3,6 +3,7 @@ package main
 import (
 	"fmt"
 	"io"
+	"strings"
 	"time"
 
 	"github.com/earshot/earshot/auth"
@@ -36,7 +37,11 @@ func printDemoLogins(w io.Writer, h *auth.HMAC, ttl time.Duration) error {
 		if len(u.Roles) > 1 {
 			role = u.Roles[0].String() + "+" + u.Roles[1].String()
 		}
-		fmt.Fprintf(w, "  %-17s %-16s %-10v %s\n", role, u.Name, u.Teams, tok)
+		teams := make([]string, len(u.Teams))
+		for i, t := range u.Teams {
+			teams[i] = string(t)
+		}
+		fmt.Fprintf(w, "  %-21s %-15s %-14s %s\n", role, u.Name, strings.Join(teams, ","), tok)
 	}
 	return nil
 }

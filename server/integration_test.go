@@ -1,8 +1,9 @@
 package main
 
 import (
-	"encoding/json"
+	"fmt"
 	"slices"
+	"strings"
 	"testing"
 	"time"
 
@@ -29,19 +30,7 @@ func TestMonitoredCallWithRealMedia(t *testing.T) {
 	const n = 25 // packets (half a second of audio) that prove a path carries audio
 
 	// A customer calls; the Ready agent is offered the call and accepts.
-	agent.do(t, "agent.set_state", map[string]string{"state": "ready"}, nil)
-	var start startResp
-	cust.do(t, "conversation.start", map[string]string{"queue": "support", "channel": "voice", "offer": cust.offer(t)}, &start)
-	id := start.Conversation.ConversationID
-	cust.connect(t, start.Answer)
-	if _, err := agent.sig.WaitEvent(ctxT(t), 0, "conversation.offered", func(b json.RawMessage) bool { return convID(b) == id }); err != nil {
-		t.Fatal(err)
-	}
-	var acc startResp
-	agent.do(t, "conversation.accept", map[string]string{"conversation_id": id, "offer": agent.offer(t)}, &acc)
-	agent.connect(t, acc.Answer)
-	cust.hearsAfter(t, agent, 0, n)
-	agent.hearsAfter(t, cust, 0, n)
+	id := voiceCall(t, ts, cust, agent)
 
 	var switches []time.Duration
 	setMode := func(mode string) {
@@ -221,6 +210,10 @@ func TestMonitoredCallWithRealMedia(t *testing.T) {
 		if s.SSRCChanges != 0 || s.TimestampBackwards != 0 {
 			t.Errorf("customer slot %d not one steady stream: %+v", i, s)
 		}
+	}
+	// The server's own histogram counted every acknowledged switch.
+	if _, body := get(t, ts.base+"/metrics"); !strings.Contains(body, fmt.Sprintf("earshot_mode_switch_seconds_count %d", len(switches))) {
+		t.Errorf("/metrics does not count %d mode switches", len(switches))
 	}
 	slices.Sort(switches)
 	st := ts.a.sfu.Stats()
