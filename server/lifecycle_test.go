@@ -126,3 +126,44 @@ func waitLegs(t *testing.T, ts *testServer, n int) {
 		}
 	}
 }
+
+// At most one silent monitor per voice call by default; a refused monitor
+// leaves no leg behind.
+func TestSilentMonitorLimitOnVoice(t *testing.T) {
+	ts := startServer(t, nil)
+	cust := newParty(t, ts, "customer", ts.token(t, "carla", "Carla", auth.RoleCustomer))
+	agent := newParty(t, ts, "agent", ts.token(t, "alex", "Alex", auth.RoleAgent, "team-a"))
+	sup := newParty(t, ts, "supervisor", ts.token(t, "sam", "Sam", auth.RoleSupervisor, "team-a"))
+	sup2 := newParty(t, ts, "supervisor2", ts.token(t, "sid", "Sid", auth.RoleSupervisor, "team-a"))
+	id := voiceCall(t, ts, cust, agent)
+	var mon startResp
+	sup.do(t, "monitor.start", map[string]string{"conversation_id": id, "offer": sup.offer(t)}, &mon)
+	sup.connect(t, mon.Answer)
+
+	sup2.refused(t, "monitor.start", map[string]string{"conversation_id": id, "offer": sup2.offer(t)}, "monitor_limit")
+	waitLegs(t, ts, 3)
+	sup.do(t, "monitor.set_mode", map[string]string{"conversation_id": id, "mode": "whisper"}, nil)
+	sup2.do(t, "monitor.start", map[string]string{"conversation_id": id, "offer": sup2.offer(t)}, &mon)
+	sup2.connect(t, mon.Answer)
+	sup.refused(t, "monitor.set_mode", map[string]string{"conversation_id": id, "mode": "listen"}, "monitor_limit")
+	// Each sees who else monitors, in which mode.
+	var floor struct {
+		Conversations []struct {
+			Monitors []struct{ UserID, Mode string } `json:"monitors"`
+		} `json:"conversations"`
+	}
+	sup2.do(t, "floor.conversations", nil, &floor)
+	if len(floor.Conversations) != 1 || len(floor.Conversations[0].Monitors) != 2 {
+		t.Fatalf("floor: %+v", floor)
+	}
+	// Both barge: four participants, the default limit, all hearing each other.
+	sup.do(t, "monitor.set_mode", map[string]string{"conversation_id": id, "mode": "barge"}, nil)
+	sup2.do(t, "monitor.set_mode", map[string]string{"conversation_id": id, "mode": "barge"}, nil)
+	for _, l := range []*party{cust, agent, sup, sup2} {
+		for _, s := range []*party{cust, agent, sup, sup2} {
+			if l != s {
+				l.hearsAfter(t, s, s.seq(), 10)
+			}
+		}
+	}
+}
