@@ -2,6 +2,7 @@ package callcenter
 
 import (
 	"github.com/earshot/earshot/auth"
+	"github.com/earshot/earshot/store"
 )
 
 // partyGoneLocked handles a party that is gone for good (its leg dropped or
@@ -44,6 +45,7 @@ func (c *Center) agentLeftLocked(ob *outbox, conv *Conversation, ag *participant
 // releaseAgentLocked takes the agent out of the conversation and tells it
 // and the customer; routes are the caller's to re-sync.
 func (c *Center) releaseAgentLocked(ob *outbox, conv *Conversation, ag *participant, reason EndReason) {
+	c.partyLeftLocked(ob, conv, ag, reason)
 	c.removeLegLocked(ob, conv, ag)
 	conv.removeParty(ag.id)
 	ob.push(ag.client, EventConversationEnded, endedEvent{ConversationID: conv.id, Reason: reason.String()})
@@ -69,6 +71,7 @@ func (c *Center) endLocked(ob *outbox, conv *Conversation, reason EndReason) {
 		return
 	}
 	conv.state = ConvEnded
+	c.conversationEndedLocked(ob, conv, reason)
 	if conv.offerTimer != nil {
 		conv.offerTimer.Stop()
 		conv.offerTimer = nil
@@ -190,7 +193,17 @@ func (c *Center) Hold(cl Client, id ConversationID, on bool) error {
 // and Barge (unmute) shortcut of the seed vendors.
 func (c *Center) Mute(cl Client, id ConversationID, on bool) (any, error) {
 	var view any
-	err := c.do(func(ob *outbox) error {
+	err := c.audited(id, func() (store.Batch, error) {
+		conv, p, err := c.partyLocked(cl, id)
+		if err != nil || p.role != PartySupervisor {
+			return store.Batch{}, err // only a supervisor's mute is a mode switch
+		}
+		mode := ModeBarge
+		if on {
+			mode = ModeListen
+		}
+		return c.modeEventLocked(conv, p, mode)
+	}, func(ob *outbox) error {
 		conv, p, err := c.partyLocked(cl, id)
 		if err != nil {
 			return err
@@ -242,31 +255,23 @@ type TransferParams struct {
 // current agent is released at once (blind transfer); a barged-in supervisor
 // may transfer too, and leaves with it.
 func (c *Center) Transfer(cl Client, p TransferParams) error {
-	return c.do(func(ob *outbox) error {
-		conv, me, err := c.partyLocked(cl, p.ConversationID)
+	return c.audited(p.ConversationID, func() (store.Batch, error) {
+		conv, me, target, err := c.transferCheckLocked(cl, p)
+		if err != nil {
+			return store.Batch{}, err
+		}
+		var from auth.UserID
+		if cur := conv.agent(); cur != nil {
+			from = cur.user.user
+		}
+		return audit(c.partyEventLocked(conv, me, AuditConversationTransfer, map[string]any{"to_agent": target.key.user, "from_agent": from})), nil
+	}, func(ob *outbox) error {
+		conv, me, target, err := c.transferCheckLocked(cl, p)
 		if err != nil {
 			return err
 		}
-		switch {
-		case me.role == PartySupervisor && me.mode != ModeBarge:
-			return refuse(ErrNotAllowedInMode, "a supervisor must barge in to transfer")
-		case me.role == PartyCustomer:
-			return refuse(ErrForbiddenRole, "customers cannot transfer")
-		}
-		if conv.state != ConvActive {
-			return refuse(ErrBadState, "only an answered conversation can be transferred")
-		}
-		target := c.agents[userKey{tenant: conv.tenant, user: p.ToAgent}]
-		if target == nil {
-			return ErrAgentNotFound
-		}
 		cur := conv.agent()
-		if cur != nil && cur.user == target.key {
-			return refuse(ErrAgentUnavailable, "the conversation is already with that agent")
-		}
-		if target.client == nil || !target.available || target.conv != nil {
-			return refuse(ErrAgentUnavailable, "%s is %s", target.name, target.state())
-		}
+		c.journalTransferLocked(ob, conv, me, cur, target)
 		if cur != nil {
 			c.agentLeftLocked(ob, conv, cur, EndTransferred)
 		}
@@ -275,4 +280,33 @@ func (c *Center) Transfer(cl Client, p TransferParams) error {
 		c.offerLocked(ob, conv, target)
 		return nil
 	})
+}
+
+// transferCheckLocked validates a transfer and finds its target.
+func (c *Center) transferCheckLocked(cl Client, p TransferParams) (*Conversation, *participant, *agentRec, error) {
+	conv, me, err := c.partyLocked(cl, p.ConversationID)
+	if err != nil {
+		return nil, nil, nil, err
+	}
+	switch {
+	case me.role == PartySupervisor && me.mode != ModeBarge:
+		return nil, nil, nil, refuse(ErrNotAllowedInMode, "a supervisor must barge in to transfer")
+	case me.role == PartyCustomer:
+		return nil, nil, nil, refuse(ErrForbiddenRole, "customers cannot transfer")
+	}
+	if conv.state != ConvActive {
+		return nil, nil, nil, refuse(ErrBadState, "only an answered conversation can be transferred")
+	}
+	target := c.agents[userKey{tenant: conv.tenant, user: p.ToAgent}]
+	if target == nil {
+		return nil, nil, nil, ErrAgentNotFound
+	}
+	cur := conv.agent()
+	if cur != nil && cur.user == target.key {
+		return nil, nil, nil, refuse(ErrAgentUnavailable, "the conversation is already with that agent")
+	}
+	if target.client == nil || !target.available || target.conv != nil {
+		return nil, nil, nil, refuse(ErrAgentUnavailable, "%s is %s", target.name, target.state())
+	}
+	return conv, me, target, nil
 }

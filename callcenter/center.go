@@ -24,8 +24,11 @@ type Params struct {
 	Policy Policy
 	Queues []QueueConfig
 	// SFU carries the voice legs. Required.
-	SFU    *media.SFU
-	Logger *slog.Logger
+	SFU *media.SFU
+	// Auditor makes audit events and history durable. Required: an audited
+	// action is acknowledged only after its event is committed.
+	Auditor Auditor
+	Logger  *slog.Logger
 }
 
 // Center owns all live contact-center state of this node: agents, queues,
@@ -33,10 +36,11 @@ type Params struct {
 // sits behind one lock because operations touch several conversations and
 // agents at once and are short (no I/O is done under the lock).
 type Center struct {
-	policy Policy
-	queues []QueueConfig
-	sfu    *media.SFU
-	log    *slog.Logger
+	policy  Policy
+	queues  []QueueConfig
+	sfu     *media.SFU
+	auditor Auditor
+	log     *slog.Logger
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -48,6 +52,7 @@ type Center struct {
 	customers     map[userKey]*Conversation
 	supervisors   map[string]Client // by session id
 	enqueueSeq    uint64
+	help          helpDesk
 
 	outMu sync.Mutex // orders deliveries; taken before mu is released
 }
@@ -56,6 +61,9 @@ type Center struct {
 func New(p Params) (*Center, error) {
 	if p.SFU == nil {
 		return nil, fmt.Errorf("new center: %w", errNoSFU)
+	}
+	if p.Auditor == nil {
+		return nil, fmt.Errorf("new center: %w", errNoAuditor)
 	}
 	if p.Logger == nil {
 		p.Logger = slog.Default()
@@ -70,6 +78,7 @@ func New(p Params) (*Center, error) {
 		policy:        p.Policy,
 		queues:        p.Queues,
 		sfu:           p.SFU,
+		auditor:       p.Auditor,
 		log:           p.Logger,
 		ctx:           ctx,
 		cancel:        cancel,
@@ -112,6 +121,9 @@ func (c *Center) do(fn func(ob *outbox) error) error {
 		if perr := d.to.Push(d.event, d.data); perr != nil {
 			c.log.Debug("push failed", "session", d.to.ID(), "event", d.event, "err", perr)
 		}
+	}
+	if !ob.records.Empty() {
+		c.auditor.Enqueue(ob.records) // in operation order: outMu is held
 	}
 	c.outMu.Unlock()
 	for _, f := range ob.cleanups {

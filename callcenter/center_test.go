@@ -112,7 +112,7 @@ func newTestCenter(t *testing.T, pol Policy) *Center {
 		t.Fatal(err)
 	}
 	c, err := New(Params{
-		Policy: pol, SFU: sfu, Logger: log,
+		Policy: pol, SFU: sfu, Logger: log, Auditor: newMemAuditor(),
 		Queues: []QueueConfig{{Name: "support", Team: "team-a"}, {Name: "sales", Team: "team-b"}},
 	})
 	if err != nil {

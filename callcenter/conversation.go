@@ -1,6 +1,7 @@
 package callcenter
 
 import (
+	"sync"
 	"time"
 
 	"github.com/earshot/earshot/auth"
@@ -38,6 +39,12 @@ type Conversation struct {
 	// floorSent is the JSON of the floor row last sent to each supervisor
 	// session, so the feed carries changes only.
 	floorSent map[string]string
+
+	help    *helpRequest // the agent's active help request, if any
+	journal convJournal  // what the history last recorded
+	// ops serializes the audited actions on this conversation (see
+	// Center.audited); taken before Center.mu, never while holding it.
+	ops sync.Mutex
 }
 
 // participant is one party of a conversation.

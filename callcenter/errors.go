@@ -59,11 +59,21 @@ var (
 	ErrBadMode               = &Error{Code: "bad_mode", Message: "modes are listen, whisper and barge"}
 	ErrBadState              = &Error{Code: "bad_state", Message: "the conversation is not in a state that allows this"}
 	ErrShuttingDown          = &Error{Code: "shutting_down", Message: "the server is shutting down"}
+	ErrAuditUnavailable      = &Error{Code: "audit_unavailable", Message: "the audit trail cannot record this action now, so it was not done"}
+	ErrHelpNotFound          = &Error{Code: "help_not_found", Message: "no such active help request"}
+	ErrHelpAlreadyOpen       = &Error{Code: "help_already_open", Message: "you already have an open help request on this conversation"}
+	ErrHelpTaken             = &Error{Code: "help_taken", Message: "another supervisor already accepted this help request"}
+	ErrHelpWrongState        = &Error{Code: "help_wrong_state", Message: "the help request is not in a state that allows this"}
 )
 
 var errUnknownMode = ErrBadMode
 
-var errNoSFU = errors.New("an SFU is required")
+var (
+	errNoSFU              = errors.New("an SFU is required")
+	errNoAuditor          = errors.New("an Auditor is required")
+	errUnknownAuditAction = errors.New("unknown audit action")
+	errUnknownHelpStatus  = errors.New("unknown help status")
+)
 
 // ErrorCode returns the stable code (signaling's Coded interface).
 func (e *Error) ErrorCode() string { return e.Code }

@@ -26,4 +26,10 @@ const (
 	EventFloorConversationRemoved = "floor.conversation_removed"
 	// EventFloorAgent upserts an agent in a supervisor's agents list.
 	EventFloorAgent = "floor.agent"
+	// EventHelpRequested alerts a supervisor of a new help request of an
+	// agent of its teams (one event per supervisor session; none when muted).
+	EventHelpRequested = "help.requested"
+	// EventHelpUpdated carries a help request's new state to its agent, its
+	// provider and the supervisors who were shown it.
+	EventHelpUpdated = "help.updated"
 )

@@ -9,6 +9,7 @@ import (
 
 	"github.com/earshot/earshot/auth"
 	"github.com/earshot/earshot/media"
+	"github.com/earshot/earshot/store"
 )
 
 // maxReasonBytes bounds the free-text reason given for monitoring.
@@ -58,8 +59,18 @@ func (c *Center) Monitor(ctx context.Context, cl Client, p MonitorParams) (Monit
 		sup.leg = leg
 	}
 	var res MonitorResult
-	err = c.do(func(ob *outbox) error {
+	err = c.audited(p.ConversationID, func() (store.Batch, error) {
 		// The world may have moved while the leg was negotiated: check again.
+		if _, err := c.checkMonitorLocked(id, p.ConversationID); err != nil {
+			return store.Batch{}, err
+		}
+		if legDead(leg) {
+			return store.Batch{}, ErrMediaFailed
+		}
+		return audit(c.partyEventLocked(conv, sup, AuditMonitorStart, map[string]any{
+			"reason": p.Reason, "channel": conv.channel.String(), "mode": ModeListen.String(),
+		})), nil
+	}, func(ob *outbox) error {
 		if _, err := c.checkMonitorLocked(id, p.ConversationID); err != nil {
 			return err
 		}
@@ -131,7 +142,13 @@ func (c *Center) checkMonitorLocked(id auth.Identity, cid ConversationID) (*Conv
 // the next audio frame already follows it.
 func (c *Center) SetMode(cl Client, id ConversationID, mode Mode) (SupervisorView, error) {
 	var view SupervisorView
-	err := c.do(func(ob *outbox) error {
+	err := c.audited(id, func() (store.Batch, error) {
+		conv, p, err := c.monitorPartyLocked(cl, id)
+		if err != nil {
+			return store.Batch{}, err
+		}
+		return c.modeEventLocked(conv, p, mode)
+	}, func(ob *outbox) error {
 		conv, p, err := c.monitorPartyLocked(cl, id)
 		if err != nil {
 			return err
@@ -162,7 +179,8 @@ func (c *Center) monitorPartyLocked(cl Client, id ConversationID) (*Conversation
 	return conv, p, nil
 }
 
-func (c *Center) setModeLocked(ob *outbox, conv *Conversation, p *participant, mode Mode) error {
+// modeCheckLocked applies the policy to supervisor p switching to mode.
+func (c *Center) modeCheckLocked(conv *Conversation, p *participant, mode Mode) error {
 	if mode != ModeListen && mode != ModeWhisper && mode != ModeBarge {
 		return ErrBadMode
 	}
@@ -174,6 +192,22 @@ func (c *Center) setModeLocked(ob *outbox, conv *Conversation, p *participant, m
 	}
 	if max := c.policy.MaxBargeParticipants; mode == ModeBarge && max > 0 && len(conv.parties) > max {
 		return refuse(ErrBargeLimit, "a barged conversation holds at most %d participants", max)
+	}
+	return nil
+}
+
+// modeEventLocked checks a mode switch and returns its audit event (none
+// when the mode does not change).
+func (c *Center) modeEventLocked(conv *Conversation, p *participant, mode Mode) (store.Batch, error) {
+	if err := c.modeCheckLocked(conv, p, mode); err != nil || mode == p.mode {
+		return store.Batch{}, err
+	}
+	return audit(c.partyEventLocked(conv, p, modeAction(mode), map[string]any{"from": p.mode.String()})), nil
+}
+
+func (c *Center) setModeLocked(ob *outbox, conv *Conversation, p *participant, mode Mode) error {
+	if err := c.modeCheckLocked(conv, p, mode); err != nil || mode == p.mode {
+		return err
 	}
 	old := p.mode
 	if err := c.changeLocked(ob, conv, func() {
@@ -205,11 +239,18 @@ func (c *Center) tellAudibleLocked(ob *outbox, conv *Conversation, event string,
 
 // Leave ends the supervisor's own monitoring session; the conversation goes on.
 func (c *Center) Leave(cl Client, id ConversationID) error {
-	return c.do(func(ob *outbox) error {
+	return c.audited(id, func() (store.Batch, error) {
+		conv, p, err := c.monitorPartyLocked(cl, id)
+		if err != nil {
+			return store.Batch{}, err
+		}
+		return audit(c.partyEventLocked(conv, p, AuditMonitorLeave, map[string]any{"mode": p.mode.String(), "mode_since": p.modeSince})), nil
+	}, func(ob *outbox) error {
 		conv, p, err := c.monitorPartyLocked(cl, id)
 		if err != nil {
 			return err
 		}
+		conv.journal.quietEnd = p.id // audited as monitor.leave
 		c.monitorEndLocked(ob, conv, p, EndLeft)
 		return nil
 	})
@@ -217,6 +258,7 @@ func (c *Center) Leave(cl Client, id ConversationID) error {
 
 // monitorEndLocked removes a supervisor from a conversation.
 func (c *Center) monitorEndLocked(ob *outbox, conv *Conversation, p *participant, reason EndReason) {
+	c.partyLeftLocked(ob, conv, p, reason)
 	c.removeLegLocked(ob, conv, p)
 	wasBarge := p.mode == ModeBarge
 	conv.removeParty(p.id)
@@ -242,7 +284,13 @@ func (c *Center) monitorEndLocked(ob *outbox, conv *Conversation, p *participant
 // cast is routed first, so a media refusal changes nothing.
 func (c *Center) TakeOver(cl Client, id ConversationID) (AgentView, error) {
 	var view AgentView
-	err := c.do(func(ob *outbox) error {
+	err := c.audited(id, func() (store.Batch, error) {
+		conv, p, err := c.monitorPartyLocked(cl, id)
+		if err != nil {
+			return store.Batch{}, err
+		}
+		return audit(c.partyEventLocked(conv, p, AuditMonitorTakeOver, map[string]any{"mode": p.mode.String(), "mode_since": p.modeSince})), nil
+	}, func(ob *outbox) error {
 		conv, p, err := c.monitorPartyLocked(cl, id)
 		if err != nil {
 			return err

@@ -1,5 +1,7 @@
 package callcenter
 
+import "github.com/earshot/earshot/store"
+
 // delivery is one event waiting to be pushed once the domain lock is released.
 type delivery struct {
 	to    Client
@@ -15,12 +17,18 @@ type outbox struct {
 	// touched conversations and agents get their views published once, when
 	// the operation is complete: intermediate states are never seen, so how
 	// many updates a customer receives cannot depend on invisible parties.
-	convs  []*Conversation
-	agents []*agentRec
+	convs    []*Conversation
+	agents   []*agentRec
+	dispatch bool // routing must run before the views are published
+	// records are the history and consequence audit events of the
+	// operation, handed to the Auditor (without waiting) in operation order.
+	records store.Batch
 	// cleanups run after delivery, outside every lock: slow teardown such as
 	// closing PeerConnections.
 	cleanups []func()
 }
+
+func (o *outbox) journal(b store.Batch) { o.records.Add(b) }
 
 func (o *outbox) after(f func()) { o.cleanups = append(o.cleanups, f) }
 

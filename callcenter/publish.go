@@ -12,6 +12,9 @@ func (c *Center) publishLocked(ob *outbox, conv *Conversation) { ob.touch(conv) 
 // flushLocked publishes what the operation changed: each touched
 // conversation's views and each touched agent's state, once.
 func (c *Center) flushLocked(ob *outbox) {
+	if ob.dispatch {
+		c.dispatchNowLocked(ob)
+	}
 	for _, conv := range ob.convs {
 		if conv.state != ConvEnded {
 			c.publishNowLocked(ob, conv)
@@ -20,6 +23,7 @@ func (c *Center) flushLocked(ob *outbox) {
 	for _, a := range ob.agents {
 		c.agentNowLocked(ob, a)
 	}
+	c.recordLocked(ob)
 }
 
 // publishNowLocked tells every party and every supervisor on the floor what

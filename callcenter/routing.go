@@ -109,9 +109,14 @@ func (c *Center) StartConversation(ctx context.Context, cl Client, p StartParams
 	return res, nil
 }
 
-// dispatchLocked offers queued conversations, oldest first, to the
+// dispatchLocked asks for routing once the operation's state changes are
+// complete (see flushLocked), so an agent about to go offline is never
+// offered a conversation halfway through an operation.
+func (c *Center) dispatchLocked(ob *outbox) { ob.dispatch = true }
+
+// dispatchNowLocked offers queued conversations, oldest first, to the
 // longest-idle Ready agent of each conversation's team.
-func (c *Center) dispatchLocked(ob *outbox) {
+func (c *Center) dispatchNowLocked(ob *outbox) {
 	if c.closed {
 		return
 	}

@@ -82,6 +82,8 @@ type FloorConversation struct {
 	CreatedAt      time.Time      `json:"created_at"`
 	AnsweredAt     *time.Time     `json:"answered_at,omitempty"`
 	Monitors       []MonitorView  `json:"monitors"`
+	// Help is the agent's active help request, if any (the floor's badge).
+	Help *HelpBadge `json:"help,omitempty"`
 }
 
 // SupervisorView is a monitored conversation as one of its supervisors sees
@@ -162,7 +164,7 @@ func (conv *Conversation) floorView() FloorConversation {
 	v := FloorConversation{
 		ConversationID: conv.id, Channel: conv.channel, State: conv.state, Queue: conv.queue.Name,
 		Team: conv.queue.Team, Outbound: conv.outbound, Transferred: conv.transferred, Held: conv.held,
-		CreatedAt: conv.createdAt, Monitors: []MonitorView{},
+		CreatedAt: conv.createdAt, Monitors: []MonitorView{}, Help: conv.helpBadge(),
 	}
 	if !conv.answeredAt.IsZero() {
 		t := conv.answeredAt

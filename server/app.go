@@ -28,6 +28,7 @@ type app struct {
 	center  *callcenter.Center
 	sig     *signaling.Server
 	metrics *metrics
+	storage *storage
 	ready   atomic.Bool
 	httpSrv *http.Server
 }
@@ -42,8 +43,13 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, fmt.Errorf("media: %w", err)
 	}
-	a.center, err = callcenter.New(callcenter.Params{Policy: cfg.Policy, Queues: cfg.Queues, SFU: a.sfu, Logger: log.With("component", "callcenter")})
+	if a.storage, err = newStorage(ctx, cfg, log.With("component", "store")); err != nil {
+		_ = a.sfu.Close()
+		return nil, err
+	}
+	a.center, err = callcenter.New(callcenter.Params{Policy: cfg.Policy, Queues: cfg.Queues, SFU: a.sfu, Auditor: a.storage.writer, Logger: log.With("component", "callcenter")})
 	if err != nil {
+		a.storage.close()
 		_ = a.sfu.Close()
 		return nil, err
 	}
@@ -55,6 +61,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	a.sig = signaling.NewServer(signaling.ServerParams{Config: cfg.Signaling, Verifier: verifier, Handler: disp, Logger: log.With("component", "signaling")})
 	a.metrics = newMetrics(a.center, a.sfu, a.sig)
 	observe = a.metrics.observeModeSwitch
+	a.metrics.reg.MustRegister(a.storage.collectors()...)
 
 	mux := http.NewServeMux()
 	mux.Handle("GET /ws", a.sig)
@@ -67,7 +74,9 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		_, _ = io.WriteString(w, "ready\n")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{}))
-	mux.HandleFunc("GET /{$}", a.index)
+	mux.Handle("GET /api/v1/", a.reportingAPI(verifier)) // audit search, export, summary, history (reporting/)
+	a.routeDevLogin(mux)
+	a.routeWeb(mux) // GET /: the browser apps, the least specific route
 	a.httpSrv = &http.Server{Handler: securityHeaders(mux), ReadHeaderTimeout: 10 * time.Second}
 	return a, nil
 }
@@ -117,6 +126,7 @@ func (a *app) serve(ctx context.Context, stdout io.Writer) error {
 }
 
 func (a *app) serveOn(ctx context.Context, ln net.Listener) error {
+	defer a.startPprof()()
 	errc := make(chan error, 1)
 	go func() { errc <- a.httpSrv.Serve(ln) }()
 	a.ready.Store(true)
@@ -146,6 +156,7 @@ func (a *app) shutdownParts(ctx context.Context) {
 		a.log.Warn("signaling shutdown", "err", err)
 	}
 	a.center.Close()
+	a.storage.close() // after the domain: commits what it queued while closing
 	if err := a.sfu.Close(); err != nil {
 		a.log.Warn("media shutdown", "err", err)
 	}
@@ -159,11 +170,6 @@ func (a *app) announce(w io.Writer, addr string) {
 			a.log.Error("demo logins", "err", err)
 		}
 	}
-}
-
-func (a *app) index(w http.ResponseWriter, _ *http.Request) {
-	w.Header().Set("Content-Type", "text/plain; charset=utf-8")
-	_, _ = io.WriteString(w, "Earshot media server.\nSignaling: WebSocket at /ws (see docs/protocol.md). Health: /healthz, /readyz. Metrics: /metrics.\n")
 }
 
 // securityHeaders sets headers every response should carry.

@@ -30,6 +30,7 @@ type Config struct {
 	Signaling signaling.Config         `yaml:"signaling"`
 	Policy    callcenter.Policy        `yaml:"policy"`
 	Queues    []callcenter.QueueConfig `yaml:"queues"`
+	Store     StoreConfig              `yaml:"store"`
 }
 
 // HTTPConfig is the HTTP listener.
@@ -38,6 +39,8 @@ type HTTPConfig struct {
 	Addr string `yaml:"addr"`
 	// ShutdownTimeout bounds the graceful drain on SIGTERM.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// PprofAddr, if set, serves net/http/pprof there (opt-in; see pprof.go).
+	PprofAddr string `yaml:"pprof_addr"`
 }
 
 // LogConfig selects the log level and format.
@@ -83,6 +86,7 @@ func DefaultConfig() Config {
 			{Name: "support", Team: "team-a"},
 			{Name: "sales", Team: "team-b"},
 		},
+		Store: defaultStoreConfig(),
 	}
 }
 
@@ -131,6 +135,7 @@ func settings() []setting {
 	}
 	return []setting{
 		{"http", "EARSHOT_HTTP_ADDR", "HTTP listen address (signaling, health, metrics)", str(func(c *Config) *string { return &c.HTTP.Addr })},
+		{"pprof", "EARSHOT_PPROF_ADDR", "serve net/http/pprof on this address (keep it on loopback; empty = off)", str(func(c *Config) *string { return &c.HTTP.PprofAddr })},
 		{"data", "EARSHOT_DATA_DIR", "data directory (dev secret, store)", str(func(c *Config) *string { return &c.DataDir })},
 		{"log-level", "EARSHOT_LOG_LEVEL", "debug, info, warn or error", str(func(c *Config) *string { return &c.Log.Level })},
 		{"log-format", "EARSHOT_LOG_FORMAT", "text or json", str(func(c *Config) *string { return &c.Log.Format })},
@@ -154,6 +159,10 @@ func settings() []setting {
 		{"notify-agent", "EARSHOT_NOTIFY_AGENT", "tell agents they are monitored", boolean(func(c *Config) *bool { return &c.Policy.NotifyAgent })},
 		{"notify-agent-names", "EARSHOT_NOTIFY_AGENT_NAMES", "include the supervisor's name in that notice", boolean(func(c *Config) *bool { return &c.Policy.NotifyAgentNames })},
 		{"offer-timeout", "EARSHOT_OFFER_TIMEOUT", "how long an agent has to accept", dur(func(c *Config) *time.Duration { return &c.Policy.OfferTimeout })},
+		{"store", "EARSHOT_STORE_DRIVER", "durable store: sqlite (a file in the data directory) or postgres", str(func(c *Config) *string { return &c.Store.Driver })},
+		{"store-dsn", "EARSHOT_STORE_DSN", "postgres: connection string (prefer the environment: flags show in ps)", str(func(c *Config) *string { return &c.Store.DSN })},
+		{"store-path", "EARSHOT_STORE_PATH", "sqlite: database file (default <data>/earshot.db)", str(func(c *Config) *string { return &c.Store.Path })},
+		{"retention", "EARSHOT_RETENTION", "delete history and audit rows older than this, e.g. 2160h (0 = keep all)", dur(func(c *Config) *time.Duration { return &c.Store.Retention })},
 	}
 }
 
@@ -235,5 +244,5 @@ func (c Config) validate() error {
 	if len(c.Queues) == 0 {
 		return fmt.Errorf("at least one queue is required")
 	}
-	return nil
+	return c.Store.validate()
 }

@@ -3,6 +3,7 @@
 //
 //	earshot [serve] [flags]   start the server (default)
 //	earshot token [flags]     mint an HS256 token with the data directory's secret
+//	earshot audit verify      check the audit trail's hash chain (see auditcmd.go)
 package main
 
 import (
@@ -24,6 +25,8 @@ func run(ctx context.Context, args []string, getenv func(string) string, stdout,
 		switch args[0] {
 		case "token":
 			return tokenCommand(args[1:], getenv, stdout, stderr)
+		case "audit":
+			return auditCommand(ctx, args[1:], getenv, stdout, stderr)
 		case "serve":
 			args = args[1:]
 		case "help", "-h", "-help", "--help":
@@ -61,4 +64,6 @@ Usage:
   earshot [serve] [flags]     start the server (flags: earshot serve -h)
   earshot token [flags]       mint a token signed with the data directory's dev secret
                               (earshot token -h)
+  earshot audit verify|purge  check the audit hash chain, or apply retention now
+                              (earshot audit -h)
 `

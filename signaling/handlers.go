@@ -46,6 +46,7 @@ func NewDispatcher(p DispatcherParams) *Dispatcher {
 	d.addAgentRoutes()
 	d.addConversationRoutes()
 	d.addMonitorRoutes()
+	d.addHelpRoutes()
 	return d
 }
 
