@@ -1,9 +1,18 @@
-# Multi-stage build: a static binary on a distroless, non-root base.
+# Multi-stage build: the browser apps, then a static binary embedding them,
+# on a distroless, non-root base.
+FROM node:20-bookworm AS web
+WORKDIR /src
+COPY package.json package-lock.json ./
+RUN npm ci --no-audit --no-fund
+COPY client ./client
+RUN npm run build
+
 FROM golang:1.26-bookworm AS build
 WORKDIR /src
 COPY go.mod go.sum ./
 RUN go mod download
 COPY . .
+COPY --from=web /src/server/web/dist ./server/web/dist
 RUN CGO_ENABLED=0 go build -trimpath -ldflags="-s -w" -o /out/earshot ./server \
  && mkdir -p /out/data
 

@@ -1,0 +1,4 @@
+import { mountApp } from '../../ui/AppShell';
+import { CustomerApp } from './CustomerApp';
+
+mountApp('customer', (p) => <CustomerApp {...p} />);

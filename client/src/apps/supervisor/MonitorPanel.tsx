@@ -1,0 +1,82 @@
+/** The monitoring panel (bottom right): mode, mute, leave, take over, meters, time, reason. */
+import { modeLabel, speakerLabel, type ConversationState, type EarshotClient, type Mode, type SupervisorView } from '../../sdk';
+import type { Notices } from '../../ui/notices';
+import { Elapsed, LevelMeter } from '../../ui/widgets';
+
+const modes: { mode: Exclude<Mode, 'unknown'>; hint: string }[] = [
+  { mode: 'listen', hint: 'You hear both; nobody hears you.' },
+  { mode: 'whisper', hint: 'The agent hears you; the customer never does.' },
+  { mode: 'barge', hint: 'Everyone hears you; the customer is told you joined.' },
+];
+
+export function MonitorPanel({
+  client,
+  c,
+  notices,
+  reason,
+  setReason,
+}: {
+  client: EarshotClient;
+  c: ConversationState | undefined;
+  notices: Notices;
+  reason: string;
+  setReason: (r: string) => void;
+}) {
+  if (!c) {
+    return (
+      <section class="panel monitor" aria-labelledby="mon-title">
+        <h2 id="mon-title">Monitoring</h2>
+        <p>Not monitoring. Choose Monitor on a conversation or an agent; you start in Listen.</p>
+        <label for="mon-reason">Reason for monitoring (optional, kept in the audit trail)</label>
+        <input id="mon-reason" type="text" maxLength={500} value={reason} placeholder="e.g. quality check" onInput={(e) => setReason((e.target as HTMLInputElement).value)} />
+      </section>
+    );
+  }
+  const v = c.view as SupervisorView;
+  const me = v.monitors.find((m) => m.user_id === client.identity?.user_id);
+  const call = c.call;
+  const table = client.slotTable(c.id);
+  const set = (m: Exclude<Mode, 'unknown'>): void => void notices.run(() => client.setMode(c.id, m));
+  return (
+    <section class="panel monitor active" aria-labelledby="mon-title" data-mode={v.mode}>
+      <h2 id="mon-title">
+        Monitoring {v.customer?.name ?? 'customer'} ↔ {v.agent?.name ?? 'agent'}
+      </h2>
+      <p class="muted">
+        {v.channel === 'voice' ? 'Voice' : 'Chat'} · {v.queue} · monitoring for <Elapsed since={c.since} label="Monitoring for" /> · in {modeLabel(v.mode)} for{' '}
+        <Elapsed since={me?.since} />
+      </p>
+      {me?.reason && <p class="muted">Reason: {me.reason}</p>}
+      <div class="segmented modes" role="group" aria-label="Monitoring mode">
+        {modes.map((m) => (
+          <button key={m.mode} type="button" aria-pressed={v.mode === m.mode} title={m.hint} disabled={notices.busy} onClick={() => set(m.mode)}>
+            {modeLabel(m.mode)}
+          </button>
+        ))}
+      </div>
+      <p class="status-line" role="status" data-testid="mode-status">
+        {modes.find((m) => m.mode === v.mode)?.hint ?? ''}
+        {call && !call.hasMicrophone ? ' (No microphone: you can listen only.)' : ''}
+      </p>
+      {call && (
+        <div class="meters">
+          {table.map((key, i) =>
+            key ? <LevelMeter key={`${i}-${key}`} id={`slot-${i}`} label={speakerLabel(v, key)} read={() => call.audio.slotLevel(i)} /> : null,
+          )}
+          <LevelMeter id="sup-mic" label={v.mode === 'listen' ? 'Your microphone (off in Listen)' : 'Your microphone'} read={() => (call.microphoneEnabled ? call.audio.localLevel() : 0)} />
+        </div>
+      )}
+      <div class="button-row">
+        <button type="button" aria-pressed={v.mode === 'listen'} disabled={notices.busy} onClick={() => void notices.run(() => client.mute(c.id, v.mode !== 'listen'))}>
+          {v.mode === 'listen' ? 'Unmute (barge in)' : 'Mute (back to Listen)'}
+        </button>
+        <button type="button" disabled={notices.busy} onClick={() => void notices.run(() => client.takeOver(c.id))}>
+          Take over
+        </button>
+        <button type="button" class="danger" disabled={notices.busy} onClick={() => void notices.run(() => client.leave(c.id))}>
+          Leave
+        </button>
+      </div>
+    </section>
+  );
+}

@@ -1,0 +1,537 @@
+/**
+ * EarshotClient is the app-facing model: sign in, take part in
+ * conversations (as customer, agent or supervisor), and read a live state
+ * that events keep current. Apps and UIs use only this class; the engine,
+ * the signal client and the voice transport stay underneath.
+ */
+import { ConnectionState } from './connectionState';
+import { TypedEmitter } from './emitter';
+import { Engine } from './engine/Engine';
+import { EarshotError, ErrorCode } from './errors';
+import { EarshotEvent, type EarshotCallbacks } from './events';
+import type { ConversationState, MyPart } from './model/conversationState';
+import { HelpRequests } from './model/HelpRequests';
+import { VoiceCall } from './model/VoiceCall';
+import { withDefaults, type ClientOptions } from './options';
+import type {
+  AgentInfo,
+  AgentView,
+  ChatMessage,
+  Channel,
+  ConversationView,
+  CustomerView,
+  EndedEvent,
+  FloorConversation,
+  HelpRequestView,
+  Identity,
+  MessageKind,
+  Mode,
+  PersonView,
+  Queue,
+  RequestData,
+  RequestType,
+  ResponseData,
+  SupervisorView,
+} from './protocol';
+import { ServerEvent } from './protocol';
+import * as floor from './store/floor';
+import { mergeMessages } from './store/messages';
+import { assignSlots, supervisorHears, type SlotTable } from './store/slotMap';
+
+/** Options for starting or accepting a voice conversation. */
+export interface VoiceOptions {
+  /** A microphone already obtained (e.g. in a permission step); otherwise the client asks for one. */
+  microphone?: MediaStreamTrack | null;
+}
+
+/** Options of monitor(). */
+export interface MonitorOptions {
+  /** Why the supervisor monitors; kept in the audit trail. */
+  reason?: string;
+  /**
+   * The supervisor's microphone (for Whisper and Barge). Undefined: the
+   * client asks for one and monitors listen-only if it is refused. Null:
+   * listen-only.
+   */
+  microphone?: MediaStreamTrack | null;
+}
+
+/** Which part a conversation view belongs to. */
+export function partOfView(v: ConversationView): MyPart {
+  if ('monitors' in v) return 'supervisor';
+  if ('talk_back' in v) return 'agent';
+  return 'customer';
+}
+
+/** The Earshot client. */
+export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
+  private readonly engine: Engine;
+  private readonly opts: ClientOptions;
+  /** Help requests: raise, accept, cancel, close, mute alerts (docs/protocol.md section 10). */
+  readonly help: HelpRequests;
+  private convs = new Map<string, ConversationState>();
+  /** Conversations whose end was seen: late updates must not bring them back. */
+  private readonly endedIds = new Set<string>();
+  private floorState: floor.FloorState = floor.emptyFloor;
+  private agentInfo: AgentInfo | null = null;
+  private slotTables = new Map<string, SlotTable>();
+
+  constructor(options: Partial<ClientOptions> & Pick<ClientOptions, 'token'>) {
+    super();
+    this.opts = withDefaults(options);
+    this.engine = new Engine(this.opts);
+    this.help = new HelpRequests({
+      request: (type, data) => this.engine.signal.request(type, data),
+      changed: () => this.changed(),
+      emit: (ev, h) => this.emit(ev, h),
+      floorRow: (row) => {
+        this.floorState = floor.upsertConversation(this.floorState, row);
+        this.emit(EarshotEvent.FloorChanged, this.floorState);
+      },
+    });
+    const sig = this.engine.signal;
+    sig.on('state', (s, err) => {
+      this.emit(EarshotEvent.ConnectionStateChanged, s, err);
+      this.changed();
+    });
+    sig.on('session', (info) => void this.onSession(info.auth.identity, info.resumed, info.replacedLostSession));
+    sig.on('event', (type, data) => this.onServerEvent(type, data));
+    sig.on('identity', (id) => {
+      this.emit(EarshotEvent.IdentityChanged, id);
+      this.changed();
+    });
+    sig.on('error', (e) => this.emit(EarshotEvent.Error, e));
+  }
+
+  // ---- state ----
+
+  /** The connection state (shown as the reconnect status). */
+  get connectionState(): ConnectionState {
+    return this.engine.signal.connectionState;
+  }
+
+  /** The signed-in user. */
+  get identity(): Identity | null {
+    return this.engine.signal.currentIdentity;
+  }
+
+  /** Whether the signed-in user has a role. */
+  hasRole(role: string): boolean {
+    return this.identity?.roles.includes(role) ?? false;
+  }
+
+  /** Supervisors: the ongoing conversations and agents. */
+  get floor(): floor.FloorState {
+    return this.floorState;
+  }
+
+  /** Agents: their own state. */
+  get agent(): AgentInfo | null {
+    return this.agentInfo;
+  }
+
+  /** Every conversation the user takes part in, monitors, or was offered (ended ones until dismissed). */
+  get conversations(): ConversationState[] {
+    return [...this.convs.values()].sort((a, b) => a.since - b.since);
+  }
+
+  /** One conversation. */
+  conversation(id: string): ConversationState | undefined {
+    return this.convs.get(id);
+  }
+
+  /** The receive-slot table a supervisor's meters are labelled by (see store/slotMap.ts). */
+  slotTable(conversationId: string): SlotTable {
+    return this.slotTables.get(conversationId) ?? new Array<string | null>(this.opts.slots).fill(null);
+  }
+
+  // ---- session ----
+
+  /** Connects and signs in; resolves with the identity. */
+  async connect(): Promise<Identity> {
+    const auth = await this.engine.signal.connect();
+    return auth.identity;
+  }
+
+  /** Ends the session and every call. */
+  async disconnect(): Promise<void> {
+    for (const c of this.convs.values()) c.call?.close();
+    await this.engine.signal.disconnect();
+    this.engine.close();
+    this.changed();
+  }
+
+  /**
+   * Unlocks audio playback. Call it synchronously in a click handler before
+   * starting, accepting or monitoring a call (the call methods do it too).
+   */
+  prepareAudio(): void {
+    this.engine.audioContext();
+  }
+
+  /** Asks for the microphone; rejects with microphone_denied or microphone_unavailable. */
+  requestMicrophone(): Promise<MediaStreamTrack> {
+    return this.engine.microphone();
+  }
+
+  /** Sends any request, also of protocol parts this SDK version does not model. */
+  request<T extends RequestType>(type: T, data: RequestData<T>): Promise<ResponseData<T>>;
+  request(type: string, data: unknown): Promise<unknown>;
+  request(type: string, data: unknown): Promise<unknown> {
+    return this.engine.signal.request(type, data);
+  }
+
+  /** Simulates a network drop (the session resumes); for demos and tests. */
+  dropConnection(): void {
+    this.engine.signal.dropConnection();
+  }
+
+  // ---- every role ----
+
+  /** Sends a chat message: public (the customer's thread) or whisper (agents and supervisors). */
+  async sendMessage(conversationId: string, kind: MessageKind, text: string): Promise<ChatMessage> {
+    const res = await this.request('chat.send', { conversation_id: conversationId, kind, text });
+    this.addMessages(conversationId, [res.message]);
+    return res.message;
+  }
+
+  /** Loads the transcript the user may read. */
+  async loadTranscript(conversationId: string): Promise<readonly ChatMessage[]> {
+    const res = await this.request('conversation.transcript', { conversation_id: conversationId });
+    this.addMessages(conversationId, res.messages);
+    return this.convs.get(conversationId)?.messages ?? res.messages;
+  }
+
+  /** Mutes or unmutes the user's own audio (for supervisors: mute = Listen, unmute = Barge). */
+  async mute(conversationId: string, on: boolean): Promise<void> {
+    const c = this.convs.get(conversationId);
+    if (on) c?.call?.setMicrophoneEnabled(false);
+    const res = await this.request('conversation.mute', { conversation_id: conversationId, on }).catch((e: unknown) => {
+      this.resyncMicrophone(conversationId);
+      throw e;
+    });
+    this.applyView(res.conversation);
+  }
+
+  /** Ends a conversation (customers and agents). */
+  async end(conversationId: string): Promise<void> {
+    await this.request('conversation.end', { conversation_id: conversationId });
+  }
+
+  /** Forgets an ended conversation (after the user dismissed it). */
+  dismiss(conversationId: string): void {
+    const c = this.convs.get(conversationId);
+    if (!c || !c.ended) return;
+    this.convs.delete(conversationId);
+    this.changed();
+  }
+
+  // ---- customers ----
+
+  /** Queues the customer may choose. */
+  async listQueues(): Promise<Queue[]> {
+    return (await this.request('queues.list', {})).queues;
+  }
+
+  /** Starts a voice call into a queue. */
+  async startVoice(queue: string, opts: VoiceOptions = {}): Promise<ConversationState> {
+    const ctx = this.engine.audioContext();
+    const mic = opts.microphone !== undefined ? opts.microphone : await this.requestMicrophone();
+    const { res, leg } = await this.engine.negotiate(mic, (offer) => this.request('conversation.start', { queue, channel: 'voice', offer }));
+    const call = new VoiceCall(res.conversation.conversation_id, leg, ctx);
+    return this.adoptCall(res.conversation, 'customer', call);
+  }
+
+  /** Starts a web chat into a queue. */
+  async startChat(queue: string): Promise<ConversationState> {
+    const res = await this.request('conversation.start', { queue, channel: 'chat' });
+    return this.adoptCall(res.conversation, 'customer', null);
+  }
+
+  // ---- agents ----
+
+  /** Sets the agent Ready (true) or Not Ready. */
+  async setReady(ready: boolean): Promise<AgentInfo> {
+    const res = await this.request('agent.set_state', { state: ready ? 'ready' : 'not_ready' });
+    this.agentInfo = res.agent;
+    this.emit(EarshotEvent.AgentStateChanged, res.agent);
+    this.changed();
+    return res.agent;
+  }
+
+  /** Accepts an offered conversation (voice: with the microphone). */
+  async accept(conversationId: string, opts: VoiceOptions = {}): Promise<ConversationState> {
+    const offered = this.convs.get(conversationId);
+    const channel: Channel = offered?.channel ?? 'voice';
+    if (channel === 'chat') {
+      const res = await this.request('conversation.accept', { conversation_id: conversationId });
+      const st = this.adoptCall(res.conversation, 'agent', null);
+      void this.loadTranscript(conversationId).catch(() => undefined);
+      return st;
+    }
+    const ctx = this.engine.audioContext();
+    const mic = opts.microphone !== undefined ? opts.microphone : await this.requestMicrophone();
+    const { res, leg } = await this.engine.negotiate(mic, (offer) => this.request('conversation.accept', { conversation_id: conversationId, offer }));
+    return this.adoptCall(res.conversation, 'agent', new VoiceCall(conversationId, leg, ctx));
+  }
+
+  /** Declines an offer; the server sets the agent Not Ready. */
+  async decline(conversationId: string): Promise<void> {
+    await this.request('conversation.decline', { conversation_id: conversationId });
+  }
+
+  /** Puts the customer on hold (nobody hears them, they hear nobody) or resumes. */
+  async hold(conversationId: string, on: boolean): Promise<void> {
+    await this.request('conversation.hold', { conversation_id: conversationId, on });
+  }
+
+  /** Blind transfer to another agent (by user id). */
+  async transfer(conversationId: string, toAgent: string): Promise<void> {
+    await this.request('conversation.transfer', { conversation_id: conversationId, to_agent: toAgent });
+  }
+
+  /** Agents: while on, only the coaching (Whisper) supervisors hear the agent. */
+  async talkBack(conversationId: string, on: boolean): Promise<void> {
+    await this.request('conversation.talk_back', { conversation_id: conversationId, on });
+  }
+
+  // ---- supervisors ----
+
+  /** Reloads the ongoing conversations and agents. */
+  async refreshFloor(): Promise<floor.FloorState> {
+    const [c, a] = await Promise.all([this.request('floor.conversations', {}), this.request('floor.agents', {})]);
+    this.floorState = floor.loadFloor(c.conversations, a.agents);
+    this.emit(EarshotEvent.FloorChanged, this.floorState);
+    this.changed();
+    return this.floorState;
+  }
+
+  /**
+   * Starts monitoring in Listen. The supervisor's microphone stays switched
+   * off locally until Whisper or Barge (the server gates it as well).
+   */
+  async monitor(conversationId: string, opts: MonitorOptions = {}): Promise<ConversationState> {
+    const row = this.floorState.conversations.get(conversationId);
+    const reason = opts.reason?.trim() || undefined;
+    if (row?.channel === 'chat') {
+      const res = await this.request('monitor.start', { conversation_id: conversationId, reason });
+      const st = this.adoptCall(res.conversation, 'supervisor', null);
+      void this.loadTranscript(conversationId).catch(() => undefined);
+      return st;
+    }
+    const ctx = this.engine.audioContext();
+    let mic = opts.microphone;
+    if (mic === undefined) mic = await this.requestMicrophone().catch(() => null);
+    if (mic) mic.enabled = false;
+    const { res, leg } = await this.engine.negotiate(mic, (offer) => this.request('monitor.start', { conversation_id: conversationId, reason, offer }));
+    const st = this.adoptCall(res.conversation, 'supervisor', new VoiceCall(conversationId, leg, ctx));
+    void this.loadTranscript(conversationId).catch(() => undefined);
+    return st;
+  }
+
+  /** Switches Listen / Whisper / Barge. */
+  async setMode(conversationId: string, mode: Exclude<Mode, 'unknown'>): Promise<void> {
+    const c = this.convs.get(conversationId);
+    // Going silent: the microphone goes off before the server is asked.
+    if (mode === 'listen') c?.call?.setMicrophoneEnabled(false);
+    const res = await this.request('monitor.set_mode', { conversation_id: conversationId, mode }).catch((e: unknown) => {
+      this.resyncMicrophone(conversationId); // refused: the old mode stands
+      throw e;
+    });
+    this.applyView(res.conversation);
+  }
+
+  /** Ends the supervisor's own monitoring; the conversation goes on. */
+  async leave(conversationId: string): Promise<void> {
+    this.convs.get(conversationId)?.call?.setMicrophoneEnabled(false);
+    await this.request('monitor.leave', { conversation_id: conversationId });
+  }
+
+  /** Takes the conversation over: the supervisor becomes its agent, the agent is released. */
+  async takeOver(conversationId: string): Promise<void> {
+    const res = await this.request('monitor.take_over', { conversation_id: conversationId });
+    this.applyView(res.conversation);
+  }
+
+  // ---- events ----
+
+  private async onSession(identity: Identity, resumed: boolean, replacedLostSession: boolean): Promise<void> {
+    if (replacedLostSession) {
+      // The old session ended on the server with everything it took part in.
+      for (const c of [...this.convs.values()]) this.markEnded(c.id, { conversation_id: c.id, reason: 'connection_lost' });
+      this.agentInfo = null;
+    }
+    this.emit(EarshotEvent.SessionStarted, identity, { resumed, replacedLostSession });
+    this.changed();
+    if (resumed) return;
+    const report = (e: unknown): void => this.emit(EarshotEvent.Error, e instanceof EarshotError ? e : new EarshotError(ErrorCode.Unknown, String(e)));
+    if (identity.roles.includes('supervisor')) await this.refreshFloor().catch(report);
+    if (identity.roles.includes('supervisor') || identity.roles.includes('agent')) {
+      // Servers without help requests answer unknown_type: nothing to show then.
+      await this.help.refresh().catch((e: EarshotError) => {
+        if (e.code !== ErrorCode.UnknownType) report(e);
+      });
+    }
+  }
+
+  private onServerEvent(type: string, data: unknown): void {
+    this.emit(EarshotEvent.ServerEvent, type, data);
+    switch (type) {
+      case ServerEvent.ConversationUpdated:
+        this.applyView(data as ConversationView);
+        break;
+      case ServerEvent.ConversationOffered: {
+        const v = data as AgentView;
+        this.endedIds.delete(v.conversation_id);
+        const st = this.put(v, 'agent', { offered: true });
+        this.emit(EarshotEvent.ConversationOffered, st);
+        break;
+      }
+      case ServerEvent.ConversationEnded:
+      case ServerEvent.MonitorEnded:
+        this.markEnded((data as EndedEvent).conversation_id, data as EndedEvent);
+        break;
+      case ServerEvent.ParticipantJoined:
+      case ServerEvent.ParticipantLeft:
+        this.addNotice(type === ServerEvent.ParticipantJoined, data as PersonView);
+        break;
+      case ServerEvent.ChatMessage: {
+        const m = data as ChatMessage;
+        this.addMessages(m.conversation_id, [m]);
+        this.emit(EarshotEvent.ChatMessage, m);
+        break;
+      }
+      case ServerEvent.AgentState:
+        this.agentInfo = data as AgentInfo;
+        this.emit(EarshotEvent.AgentStateChanged, this.agentInfo);
+        break;
+      case ServerEvent.FloorConversation:
+        this.floorState = floor.upsertConversation(this.floorState, data as FloorConversation);
+        this.emit(EarshotEvent.FloorChanged, this.floorState);
+        break;
+      case ServerEvent.FloorConversationRemoved:
+        this.floorState = floor.removeConversation(this.floorState, (data as EndedEvent).conversation_id);
+        this.emit(EarshotEvent.FloorChanged, this.floorState);
+        break;
+      case ServerEvent.HelpRequested:
+      case ServerEvent.HelpUpdated:
+        this.help.applyEvent(type === ServerEvent.HelpRequested, data as HelpRequestView);
+        break;
+      case ServerEvent.FloorAgent:
+        this.floorState = floor.upsertAgent(this.floorState, data as AgentInfo);
+        this.emit(EarshotEvent.FloorChanged, this.floorState);
+        break;
+      default:
+        break;
+    }
+    this.changed();
+  }
+
+  // ---- state helpers ----
+
+  private adoptCall(view: ConversationView, part: MyPart, call: VoiceCall | null): ConversationState {
+    const id = view.conversation_id;
+    this.endedIds.delete(id);
+    const st = this.put(view, part, { offered: false, call });
+    if (call) {
+      call.on('state', (s) => {
+        this.emit(EarshotEvent.CallStateChanged, id, s);
+        this.changed();
+      });
+    }
+    this.syncMicrophone(st);
+    this.changed();
+    return st;
+  }
+
+  /** Applies a view from an event or a response. */
+  private applyView(view: ConversationView): void {
+    const id = view.conversation_id;
+    if (this.endedIds.has(id)) return;
+    const prev = this.convs.get(id);
+    const st = this.put(view, partOfView(view), {});
+    if (prev) this.syncMicrophone(st);
+    this.emit(EarshotEvent.ConversationChanged, st);
+    this.changed();
+  }
+
+  private put(view: ConversationView, part: MyPart, patch: Partial<ConversationState>): ConversationState {
+    const id = view.conversation_id;
+    const prev = this.convs.get(id);
+    const st: ConversationState = {
+      id,
+      part,
+      channel: view.channel,
+      view,
+      offered: prev?.offered ?? false,
+      messages: prev?.messages ?? [],
+      notices: prev?.notices ?? [],
+      call: prev?.call ?? null,
+      ended: null,
+      since: prev && !prev.ended ? prev.since : Date.now(),
+      ...patch,
+    };
+    if (prev?.call && patch.call && prev.call !== patch.call) prev.call.close();
+    this.convs.set(id, st);
+    if (part === 'supervisor') {
+      const cur = this.slotTables.get(id) ?? [];
+      this.slotTables.set(id, assignSlots(cur, supervisorHears(view as SupervisorView, this.identity?.user_id ?? ''), this.opts.slots));
+    } else {
+      this.slotTables.delete(id);
+    }
+    return st;
+  }
+
+  private resyncMicrophone(id: string): void {
+    const c = this.convs.get(id);
+    if (c) this.syncMicrophone(c);
+  }
+
+  /** Mirrors the server's view on the local microphone switch (defence in depth). */
+  private syncMicrophone(st: ConversationState): void {
+    const call = st.call;
+    if (!call) return;
+    if (st.part === 'supervisor') {
+      const mode = (st.view as SupervisorView).mode;
+      call.setMicrophoneEnabled(mode === 'whisper' || mode === 'barge');
+    } else {
+      call.setMicrophoneEnabled(!(st.view as CustomerView | AgentView).muted);
+    }
+  }
+
+  private markEnded(id: string, ended: EndedEvent): void {
+    const c = this.convs.get(id);
+    this.endedIds.add(id);
+    this.slotTables.delete(id);
+    if (!c) return;
+    c.call?.close();
+    if (c.offered) {
+      // An offer that went elsewhere is not a conversation the agent had.
+      this.convs.delete(id);
+      this.emit(EarshotEvent.ConversationEnded, c, ended);
+      return;
+    }
+    const st: ConversationState = { ...c, call: null, offered: false, ended };
+    this.convs.set(id, st);
+    this.emit(EarshotEvent.ConversationEnded, st, ended);
+  }
+
+  private addMessages(id: string, msgs: ChatMessage[]): void {
+    const c = this.convs.get(id);
+    if (!c) return;
+    this.convs.set(id, { ...c, messages: mergeMessages(c.messages, msgs) });
+    this.changed();
+  }
+
+  private addNotice(joined: boolean, person: PersonView): void {
+    // Only customers and agents get these, and each has one live conversation.
+    const c = [...this.convs.values()].reverse().find((x) => !x.ended && !x.offered && x.part !== 'supervisor');
+    if (c) this.convs.set(c.id, { ...c, notices: [...c.notices, { at: Date.now(), joined, person }].slice(-20) });
+    const ev = joined ? EarshotEvent.ParticipantJoined : EarshotEvent.ParticipantLeft;
+    this.emit(ev, c?.id ?? null, person);
+  }
+
+  private changed(): void {
+    this.emit(EarshotEvent.Changed);
+  }
+}
