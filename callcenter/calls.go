@@ -101,6 +101,12 @@ func (c *Center) endLocked(ob *outbox, conv *Conversation, reason EndReason) {
 	if cust := conv.customer(); cust != nil && c.customers[cust.user] == conv {
 		delete(c.customers, cust.user)
 	}
+	if d := conv.dialed; d != nil {
+		if c.customers[d.key] == conv {
+			delete(c.customers, d.key)
+		}
+		conv.dialed = nil
+	}
 	for sid := range conv.floorSent {
 		if s := c.supervisors[sid]; s != nil {
 			ob.push(s, EventFloorConversationRemoved, endedEvent{ConversationID: conv.id, Reason: reason.String()})

@@ -50,9 +50,12 @@ type Center struct {
 	conversations map[ConversationID]*Conversation
 	agents        map[userKey]*agentRec
 	customers     map[userKey]*Conversation
-	supervisors   map[string]Client // by session id
-	enqueueSeq    uint64
-	help          helpDesk
+	// customerClients is each connected customer's latest session, for
+	// outbound conversations.
+	customerClients map[userKey]Client
+	supervisors     map[string]Client // by session id
+	enqueueSeq      uint64
+	help            helpDesk
 
 	outMu sync.Mutex // orders deliveries; taken before mu is released
 }
@@ -75,17 +78,18 @@ func New(p Params) (*Center, error) {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	return &Center{
-		policy:        p.Policy,
-		queues:        p.Queues,
-		sfu:           p.SFU,
-		auditor:       p.Auditor,
-		log:           p.Logger,
-		ctx:           ctx,
-		cancel:        cancel,
-		conversations: make(map[ConversationID]*Conversation),
-		agents:        make(map[userKey]*agentRec),
-		customers:     make(map[userKey]*Conversation),
-		supervisors:   make(map[string]Client),
+		policy:          p.Policy,
+		queues:          p.Queues,
+		sfu:             p.SFU,
+		auditor:         p.Auditor,
+		log:             p.Logger,
+		ctx:             ctx,
+		cancel:          cancel,
+		conversations:   make(map[ConversationID]*Conversation),
+		agents:          make(map[userKey]*agentRec),
+		customers:       make(map[userKey]*Conversation),
+		customerClients: make(map[userKey]Client),
+		supervisors:     make(map[string]Client),
 	}, nil
 }
 

@@ -30,6 +30,7 @@ type Conversation struct {
 	group   *media.Group // voice only
 
 	offeredTo  *agentRec
+	dialed     *dialed // outbound: the customer being rung
 	offerTimer *time.Timer
 	offerSeq   uint64 // invalidates timers of earlier offers
 
@@ -178,6 +179,7 @@ const (
 	EndShutdown
 	EndSupervisorDropped
 	EndAgentLeft
+	EndNotAnswered
 )
 
 var endReasonNames = [...]string{
@@ -194,6 +196,7 @@ var endReasonNames = [...]string{
 	EndShutdown:          "shutdown",
 	EndSupervisorDropped: "supervisor_dropped",
 	EndAgentLeft:         "agent_left",
+	EndNotAnswered:       "not_answered",
 }
 
 // String returns the wire name of the reason.

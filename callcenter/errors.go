@@ -58,6 +58,7 @@ var (
 	ErrBadAgentState         = &Error{Code: "bad_agent_state", Message: "agents choose ready or not_ready"}
 	ErrBadMode               = &Error{Code: "bad_mode", Message: "modes are listen, whisper and barge"}
 	ErrBadState              = &Error{Code: "bad_state", Message: "the conversation is not in a state that allows this"}
+	ErrCustomerUnavailable   = &Error{Code: "customer_unavailable", Message: "the customer cannot be reached"}
 	ErrShuttingDown          = &Error{Code: "shutting_down", Message: "the server is shutting down"}
 	ErrAuditUnavailable      = &Error{Code: "audit_unavailable", Message: "the audit trail cannot record this action now, so it was not done"}
 	ErrHelpNotFound          = &Error{Code: "help_not_found", Message: "no such active help request"}

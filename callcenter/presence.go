@@ -59,6 +59,9 @@ func (c *Center) Connect(cl Client) error {
 		if id.HasRole(auth.RoleSupervisor) {
 			c.supervisors[cl.ID()] = cl
 		}
+		if id.HasRole(auth.RoleCustomer) {
+			c.customerClients[keyOf(id)] = cl
+		}
 		return nil
 	})
 }
@@ -88,7 +91,14 @@ func (c *Center) attachAgentLocked(ob *outbox, cl Client, id auth.Identity) {
 func (c *Center) Disconnect(cl Client, clean bool) {
 	_ = c.do(func(ob *outbox) error {
 		delete(c.supervisors, cl.ID())
+		if k := keyOf(cl.Identity()); c.customerClients[k] == cl {
+			delete(c.customerClients, k)
+		}
 		for _, conv := range c.conversations {
+			if d := conv.dialed; d != nil && d.client == cl {
+				c.endDialLocked(ob, conv, reasonCustomerDeclined)
+				continue
+			}
 			for _, p := range slices.Clone(conv.parties) {
 				if p.client == cl {
 					reason := droppedReason(p.role)

@@ -309,8 +309,13 @@ func (c *Center) Accept(ctx context.Context, cl Client, p AcceptParams) (AcceptR
 
 // Decline hands an offered conversation back to the queue; the agent becomes
 // Not Ready so it is not offered the same conversation again at once.
+//
+// A customer declines an outbound conversation the same way; it ends.
 func (c *Center) Decline(cl Client, id ConversationID) error {
 	return c.do(func(ob *outbox) error {
+		if ident := cl.Identity(); ident.HasRole(auth.RoleCustomer) && !ident.HasRole(auth.RoleAgent) {
+			return c.declineDialLocked(ob, cl, id)
+		}
 		a, err := c.agentOfLocked(cl)
 		if err != nil {
 			return err

@@ -167,3 +167,34 @@ func TestSilentMonitorLimitOnVoice(t *testing.T) {
 		}
 	}
 }
+
+// An agent calls a connected customer; the call is monitored like any other.
+func TestOutboundVoiceCall(t *testing.T) {
+	ts := startServer(t, nil)
+	cust := newParty(t, ts, "customer", ts.token(t, "carla", "Carla", auth.RoleCustomer))
+	agent := newParty(t, ts, "agent", ts.token(t, "alex", "Alex", auth.RoleAgent, "team-a"))
+	sup := newParty(t, ts, "supervisor", ts.token(t, "sam", "Sam", auth.RoleSupervisor, "team-a"))
+
+	var dial startResp
+	agent.do(t, "conversation.dial", map[string]string{"customer_id": "carla", "channel": "voice", "offer": agent.offer(t)}, &dial)
+	agent.connect(t, dial.Answer)
+	id := dial.Conversation.ConversationID
+	if _, err := cust.sig.WaitEvent(ctxT(t), 0, "conversation.incoming", func(b json.RawMessage) bool { return convID(b) == id }); err != nil {
+		t.Fatal(err)
+	}
+	var ans startResp
+	cust.do(t, "conversation.answer", map[string]string{"conversation_id": id, "offer": cust.offer(t)}, &ans)
+	cust.connect(t, ans.Answer)
+	cust.hearsAfter(t, agent, agent.seq(), 10)
+	agent.hearsAfter(t, cust, cust.seq(), 10)
+
+	var mon startResp
+	sup.do(t, "monitor.start", map[string]string{"conversation_id": id, "offer": sup.offer(t)}, &mon)
+	sup.connect(t, mon.Answer)
+	sup.do(t, "monitor.set_mode", map[string]string{"conversation_id": id, "mode": "whisper"}, nil)
+	s0 := sup.seq()
+	agent.hearsAfter(t, sup, s0, 10)
+	if got := cust.heardAfter(sup, 0); got != 0 {
+		t.Fatalf("customer of an outbound call heard %d whisper packets", got)
+	}
+}

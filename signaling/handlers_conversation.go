@@ -43,6 +43,19 @@ func (r acceptReq) check() error {
 	return checkOffer(r.Offer)
 }
 
+type dialReq struct {
+	Customer auth.UserID `json:"customer_id"`
+	Channel  string      `json:"channel"`
+	Offer    string      `json:"offer"`
+}
+
+func (r dialReq) check() error {
+	if r.Customer == "" || len(r.Customer) > 256 {
+		return Errorf(CodeBadRequest, "customer_id is required")
+	}
+	return checkOffer(r.Offer)
+}
+
 type transferReq struct {
 	ConversationID callcenter.ConversationID `json:"conversation_id"`
 	ToAgent        auth.UserID               `json:"to_agent"`
@@ -110,6 +123,32 @@ func (d *Dispatcher) addConversationRoutes() {
 			return nil, err
 		}
 		res, err := d.center.Accept(ctx, s, callcenter.AcceptParams{ConversationID: r.ConversationID, Offer: r.Offer})
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"conversation": res.View, "answer": res.Answer}, nil
+	}
+	d.routes["conversation.dial"] = func(ctx context.Context, s *Session, data json.RawMessage) (any, error) {
+		r, err := decodeCheck[dialReq](data)
+		if err != nil {
+			return nil, err
+		}
+		ch, err := callcenter.ParseChannel(r.Channel)
+		if err != nil {
+			return nil, callcenter.ErrBadChannel
+		}
+		res, err := d.center.Dial(ctx, s, callcenter.DialParams{Customer: r.Customer, Channel: ch, Offer: r.Offer})
+		if err != nil {
+			return nil, err
+		}
+		return map[string]any{"conversation": res.View, "answer": res.Answer}, nil
+	}
+	d.routes["conversation.answer"] = func(ctx context.Context, s *Session, data json.RawMessage) (any, error) {
+		r, err := decodeCheck[acceptReq](data)
+		if err != nil {
+			return nil, err
+		}
+		res, err := d.center.Answer(ctx, s, callcenter.AnswerParams{ConversationID: r.ConversationID, Offer: r.Offer})
 		if err != nil {
 			return nil, err
 		}
