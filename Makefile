@@ -3,20 +3,25 @@
 # when the caller's PATH lacks it.
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
+NPM ?= npm
+# Debian's Chromium drives the browser tests; never a browser downloaded by npm.
+CHROMIUM ?= /usr/bin/chromium
 
 # Packages whose concurrency is the product: always tested with the race detector.
 RACE_PKGS := ./media/... ./signaling/... ./callcenter/... ./auth/...
 
-.PHONY: run test build check-fmt vet test-go
+.PHONY: run test build check-fmt vet test-go client test-client chromium
 
-## run: start the server with embedded defaults (prints where to open it and demo logins)
-run:
+## run: build the browser apps, then start the server with embedded defaults
+## (prints where to open it and demo logins)
+run: client
 	$(GO) run ./server
 
-## test: every test (formatting, vet, Go with -race)
-test: check-fmt vet test-go
+## test: every test (formatting, vet, Go with -race, then the SDK unit tests and
+## the browser end to end in Chromium)
+test: check-fmt vet test-go test-client
 
-build:
+build: client
 	CGO_ENABLED=0 $(GO) build -trimpath -o bin/earshot ./server
 
 check-fmt:
@@ -28,4 +33,28 @@ vet:
 
 test-go:
 	$(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
+	$(GO) test -race -count=1 -timeout 15m ./store/... ./reporting/...
 	$(GO) test -race -count=1 -timeout 15m ./server/...
+	$(GO) test -race -count=1 -timeout 15m ./loadtest/...
+
+## client: build the browser apps into server/web/dist, which the server embeds.
+## Without it the server still builds and serves a placeholder page (server/web.go).
+client: node_modules
+	$(NPM) run build
+
+node_modules: package.json package-lock.json
+	$(NPM) ci --no-audit --no-fund
+	@touch node_modules
+
+## test-client: vitest unit tests of the SDK, then the browser end to end
+test-client: client chromium
+	$(NPM) test
+	$(NPM) run test:e2e
+
+chromium:
+	@if [ ! -x "$(CHROMIUM)" ]; then \
+		if [ "$$(id -u)" != 0 ]; then echo "$(CHROMIUM) is missing: run 'apt-get install chromium' as root"; exit 1; fi; \
+		echo "installing Debian's chromium for the browser tests"; \
+		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+	fi

@@ -38,16 +38,17 @@ var (
 	// ErrLegRemoved is the OnClosed reason of a leg closed by Group.RemoveLeg.
 	ErrLegRemoved = errors.New("leg removed")
 
-	// ErrConnectTimeout is the OnClosed reason of a leg whose PeerConnection
-	// did not reach "connected" within Config.ConnectTimeout.
+	// ErrConnectTimeout is the OnClosed reason of a leg whose transport was
+	// not up (ICE, DTLS, SRTP) within Config.ConnectTimeout.
 	ErrConnectTimeout = errors.New("leg not connected in time")
 
-	// ErrPeerFailed is the OnClosed reason of a leg whose PeerConnection went
-	// to "failed" (ICE or DTLS gave up: the client vanished or the network broke).
+	// ErrPeerFailed is the OnClosed reason of a leg whose transport failed:
+	// the DTLS handshake failed, or the connected client sent nothing (not
+	// even a consent check) for a while — it vanished or the network broke.
 	ErrPeerFailed = errors.New("peer connection failed")
 
-	// ErrPeerClosed is the OnClosed reason of a leg whose PeerConnection was
-	// closed from the far side (DTLS close_notify: the client hung up).
+	// ErrPeerClosed is the OnClosed reason of a leg closed from the far side
+	// (DTLS close_notify: the client hung up).
 	ErrPeerClosed = errors.New("peer connection closed")
 
 	// ErrBadConfig is returned by New for an unusable Config.
@@ -57,6 +58,9 @@ var (
 // Unexported errors: internal invariants that signal a bug or pion
 // behaving differently from what this package was written against.
 var (
-	errSlotBinding = errors.New("slot track not bound to its m-line")
-	errNoAnswer    = errors.New("no local description after answer")
+	errFingerprint    = errors.New("dtls certificate does not match the offer's fingerprint")
+	errNoSRTPProfile  = errors.New("no srtp protection profile negotiated")
+	errBadCandidate   = errors.New("bad ice candidate")
+	errNotConnected   = errors.New("listener not connected")
+	errPacketTooLarge = errors.New("packet does not fit a datagram buffer")
 )

@@ -41,16 +41,18 @@ type LegParams struct {
 	OnClosed func(id LegID, reason error)
 }
 
-// AddLeg validates the offer, answers it with one Opus track per receive
-// slot bound to the offered m-lines in order, waits for ICE gathering to
-// complete (the answer carries all candidates) and adds the leg to the
-// group, silent and deaf until SetRoutes names it. ctx bounds the
-// negotiation only; the leg lives until closed.
+// AddLeg validates the offer, answers it with one Opus stream per receive
+// slot on the offered m-lines in order (the answer carries the server's
+// candidates: nothing to gather) and adds the leg to the group, silent and
+// deaf until SetRoutes names it. The leg then waits for the client's ICE
+// checks and DTLS handshake (Connected). ctx bounds the call only; the leg
+// lives until closed.
 func (g *Group) AddLeg(ctx context.Context, p LegParams) (*Leg, error) {
 	if p.ID == "" {
 		return nil, fmt.Errorf("add leg: %w", ErrInvalidLegID)
 	}
-	if err := validateOffer(p.Offer, g.sfu.cfg.Slots); err != nil {
+	ot, err := parseOffer(p.Offer, g.sfu.cfg.Slots)
+	if err != nil {
 		return nil, fmt.Errorf("add leg %s: %w", p.ID, err)
 	}
 	if err := ctx.Err(); err != nil {
@@ -64,22 +66,13 @@ func (g *Group) AddLeg(ctx context.Context, p LegParams) (*Leg, error) {
 		return nil, fmt.Errorf("add leg %s: %w", p.ID, err)
 	}
 
-	// SFU.Close must not wait for a slow gathering.
-	ctx, cancel := context.WithCancel(ctx)
-	defer cancel()
-	stop := context.AfterFunc(g.sfu.ctx, cancel)
-	defer stop()
-
-	l, err := newLeg(ctx, g, p)
-	if err != nil {
-		g.unreserve(p.ID)
-		return nil, fmt.Errorf("add leg %s: %w", p.ID, err)
-	}
+	l := newLeg(g, p, ot)
 	if err := g.attach(l); err != nil {
 		l.teardown()
 		return nil, fmt.Errorf("add leg %s: %w", p.ID, err)
 	}
 	go l.supervise()
+	l.start()
 	l.log.Info("leg added")
 	return l, nil
 }

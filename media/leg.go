@@ -2,27 +2,36 @@ package media
 
 import (
 	"context"
+	"crypto/subtle"
+	"crypto/tls"
+	"crypto/x509"
+	"errors"
 	"fmt"
+	"io"
 	"log/slog"
 	"math/rand/v2"
+	"net/netip"
 	"sync"
+	"sync/atomic"
 	"time"
 
+	"github.com/pion/dtls/v3"
+	"github.com/pion/srtp/v3"
 	"github.com/pion/webrtc/v4"
 )
 
 // LegID names a leg within its group (the domain uses UUIDs).
 type LegID string
 
-// Leg is one client's PeerConnection: its microphone (ingress) and its
-// receive slots (egress). A leg knows nothing of who it is; the group's
-// routes decide whom it hears and who hears it.
+// Leg is one client's connection: its microphone (ingress) and its receive
+// slots (egress), over one ICE-lite + DTLS-SRTP transport on the SFU's
+// shared UDP port. A leg knows nothing of who it is; the group's routes
+// decide whom it hears and who hears it.
 type Leg struct {
 	id       LegID
 	sfu      *SFU
 	group    *Group
 	log      *slog.Logger
-	pc       *webrtc.PeerConnection
 	onClosed func(LegID, error)
 
 	answer string
@@ -31,72 +40,79 @@ type Leg struct {
 
 	counters legCounters
 
-	connected     chan struct{} // closed at the first "connected"
-	connectedOnce sync.Once
-	ended         chan error    // the PeerConnection failed or closed (cap 1)
-	done          chan struct{} // closed when the leg is fully torn down
+	// Transport. localUfrag/localPwd are this side's ICE credentials,
+	// remoteUfrag the client's (checked in every binding request).
+	localUfrag, localPwd, remoteUfrag string
+	offer                             offerTransport
+	// remote is the nominated path to the client (nil until a check).
+	remote atomic.Pointer[netip.AddrPort]
+	// lastSeen is when a packet last came from the client (Unix ns).
+	lastSeen atomic.Int64
+	// micSSRC is the microphone's SSRC: declared in the offer, or the
+	// first one seen. Other SSRCs are dropped.
+	micSSRC atomic.Uint32
+	dc      *dtlsConn
+	// rx decrypts the microphone; used by the SFU's reader goroutine only.
+	rx atomic.Pointer[srtp.Context]
+	// out is what the slots need to send to this leg, published whenever
+	// the SRTP context or the path changes (nil until both exist and once
+	// the leg is gone): the forwarding path reads it with one atomic load.
+	out   atomic.Pointer[legOut]
+	outMu sync.Mutex // serialises publishing out; guards txc
+	txc   *txContext
+	// profile is the SRTP protection profile DTLS negotiated.
+	profile atomic.Pointer[string]
 
-	mu      sync.Mutex // guards the fields below
-	closing bool
-	mic     *webrtc.RTPReceiver
-	// workers are the goroutines reading the leg's media and RTCP; Add only
-	// while !closing.
-	workers sync.WaitGroup
+	connected     chan struct{} // closed when DTLS and SRTP are up
+	connectedOnce sync.Once
+	ended         chan error    // the transport failed or the client closed it (cap 1)
+	done          chan struct{} // closed when the leg is fully torn down
+	gone          atomic.Bool   // set first thing when closing: the reader drops its packets
+
+	mu        sync.Mutex // guards the fields below
+	closing   bool
+	conn      *dtls.Conn
+	hsCancel  context.CancelFunc
+	workers   sync.WaitGroup // the DTLS goroutine; Add only while !closing
+	closeConn sync.Once
 }
 
-// newLeg creates the PeerConnection and answers the offer.
-func newLeg(ctx context.Context, g *Group, p LegParams) (*Leg, error) {
+// newLeg parses the offer, prepares the transport and slots, answers, and
+// starts waiting for the client's DTLS handshake.
+func newLeg(g *Group, p LegParams, ot offerTransport) *Leg {
 	s := g.sfu
 	l := &Leg{
-		id:        p.ID,
-		sfu:       s,
-		group:     g,
-		log:       g.log.With("leg", string(p.ID)),
-		onClosed:  p.OnClosed,
-		connected: make(chan struct{}),
-		ended:     make(chan error, 1),
-		done:      make(chan struct{}),
+		id:          p.ID,
+		sfu:         s,
+		group:       g,
+		log:         g.log.With("leg", string(p.ID)),
+		onClosed:    p.OnClosed,
+		localUfrag:  randomString(ufragLen),
+		localPwd:    randomString(pwdLen),
+		remoteUfrag: ot.ufrag,
+		offer:       ot,
+		connected:   make(chan struct{}),
+		ended:       make(chan error, 1),
+		done:        make(chan struct{}),
 	}
-	l.recv = receiver{source: s.nextSource.Add(1), counters: &l.counters}
-
-	pc, err := s.api.NewPeerConnection(webrtc.Configuration{})
-	if err != nil {
-		return nil, fmt.Errorf("new peer connection: %w", err)
-	}
-	l.pc = pc
-	pc.OnConnectionStateChange(l.onConnectionState)
-	pc.OnTrack(l.onTrack)
-
-	n, err := negotiate(ctx, pc, p.Offer, s.cfg.Slots)
-	if err != nil {
-		l.teardown()
-		return nil, err
-	}
-	l.answer = n.answer
-	l.slots = make([]*slot, len(n.tracks))
-	for i, t := range n.tracks {
+	l.recv = receiver{source: s.nextSource.Add(1), audioLevelID: ot.lines[0].audioLevelID, counters: &l.counters}
+	l.micSSRC.Store(ot.micSSRC)
+	ssrcs := make([]uint32, len(ot.lines))
+	l.slots = make([]*slot, len(ot.lines))
+	for i, line := range ot.lines {
+		ssrcs[i] = rand.Uint32() | 1
 		l.slots[i] = &slot{
-			writer:       t,
-			audioLevelID: n.slotAudioLevelIDs[i],
+			writer:       &slotWriter{leg: l, ssrc: ssrcs[i], pt: line.pt},
+			audioLevelID: line.audioLevelID,
 			munger:       newMunger(uint16(rand.Uint32()), rand.Uint32()),
 		}
 	}
-
-	l.mu.Lock()
-	l.recv.audioLevelID = n.micAudioLevelID
-	l.mic = n.mic
-	readers := make([]packetReader, 0, len(n.senders)+1)
-	for _, snd := range n.senders {
-		readers = append(readers, snd)
-	}
-	if n.mic != nil {
-		readers = append(readers, n.mic)
-	}
-	for _, r := range readers {
-		l.workers.Go(func() { drain(r) })
-	}
-	l.mu.Unlock()
-	return l, nil
+	l.answer = buildAnswer(answerParams{
+		offer: ot, ufrag: l.localUfrag, pwd: l.localPwd, fingerprint: s.identity.fingerprint,
+		candidates: s.candidates, ssrcs: ssrcs, sessionID: rand.Uint64() >> 1,
+	})
+	l.dc = newDTLSConn(l)
+	return l
 }
 
 // ID returns the leg's ID.
@@ -105,15 +121,19 @@ func (l *Leg) ID() LegID { return l.id }
 // Answer returns the SDP answer, complete with the server's candidates.
 func (l *Leg) Answer() string { return l.answer }
 
-// AddICECandidate adds a candidate the client trickled after its offer.
+// AddICECandidate accepts a candidate the client trickled after its offer.
+// The SFU is an ICE-lite agent that never sends checks, so the client's
+// candidates are not needed: the client's own checks reveal its paths. The
+// candidate is only checked for syntax.
 func (l *Leg) AddICECandidate(c webrtc.ICECandidateInit) error {
-	if err := l.pc.AddICECandidate(c); err != nil {
-		return fmt.Errorf("leg %s: add ice candidate: %w", l.id, err)
+	if len(c.Candidate) > 1024 {
+		return fmt.Errorf("leg %s: add ice candidate: %w", l.id, errBadCandidate)
 	}
 	return nil
 }
 
-// Connected is closed when the PeerConnection first reaches "connected".
+// Connected is closed when the leg's transport first is up (ICE, DTLS and
+// SRTP): media can flow both ways.
 func (l *Leg) Connected() <-chan struct{} { return l.connected }
 
 // Done is closed when the leg has ended and its resources are released
@@ -123,17 +143,52 @@ func (l *Leg) Done() <-chan struct{} { return l.done }
 // Stats returns the leg's counters as a speaker.
 func (l *Leg) Stats() LegStats { return l.counters.snapshot() }
 
-// onConnectionState runs on a pion goroutine; it only signals.
-func (l *Leg) onConnectionState(st webrtc.PeerConnectionState) {
-	switch st {
-	case webrtc.PeerConnectionStateConnected:
-		l.connectedOnce.Do(func() { close(l.connected) })
-		l.log.Debug("leg connected")
-	case webrtc.PeerConnectionStateFailed:
-		l.signalEnd(ErrPeerFailed)
-	case webrtc.PeerConnectionStateClosed:
-		l.signalEnd(ErrPeerClosed)
+// SRTPProfile returns the negotiated SRTP protection profile (e.g.
+// "SRTP_AEAD_AES_128_GCM"), "" before the leg is connected.
+func (l *Leg) SRTPProfile() string {
+	if p := l.profile.Load(); p != nil {
+		return *p
 	}
+	return ""
+}
+
+// seen records traffic from the client (consent freshness).
+func (l *Leg) seen(now time.Time) { l.lastSeen.Store(now.UnixNano()) }
+
+// setRemote makes addr the path media and DTLS go to.
+func (l *Leg) setRemote(addr netip.AddrPort) {
+	if cur := l.remote.Load(); cur != nil && *cur == addr {
+		return
+	}
+	l.remote.Store(&addr)
+	l.publishOut()
+}
+
+// txContext is a leg's SRTP encryption context with the mutex that
+// serialises its use (it keeps per-SSRC rollover state).
+type txContext struct {
+	mu  sync.Mutex
+	ctx *srtp.Context
+}
+
+// legOut is a connected leg's sending side, kept together so that the
+// forwarding path touches one small object per listener.
+type legOut struct {
+	tx *txContext
+	to netip.AddrPort
+}
+
+// publishOut recomputes out from the SRTP context, the path and whether
+// the leg is gone.
+func (l *Leg) publishOut() {
+	l.outMu.Lock()
+	defer l.outMu.Unlock()
+	to := l.remote.Load()
+	if l.gone.Load() || l.txc == nil || to == nil {
+		l.out.Store(nil)
+		return
+	}
+	l.out.Store(&legOut{tx: l.txc, to: *to})
 }
 
 func (l *Leg) signalEnd(reason error) {
@@ -143,31 +198,151 @@ func (l *Leg) signalEnd(reason error) {
 	}
 }
 
-// onTrack runs on a pion goroutine for each incoming track and becomes the
-// reader of the microphone until the PeerConnection closes.
-func (l *Leg) onTrack(t *webrtc.TrackRemote, r *webrtc.RTPReceiver) {
+// start runs the DTLS handshake and then watches the connection until the
+// client closes it or the leg ends. It runs as the leg's only goroutine.
+func (l *Leg) start() {
 	l.mu.Lock()
 	if l.closing {
 		l.mu.Unlock()
 		return
 	}
-	mic := l.mic
+	ctx, cancel := context.WithCancel(l.sfu.ctx)
+	l.hsCancel = cancel
 	l.workers.Add(1)
 	l.mu.Unlock()
-	defer l.workers.Done()
-
-	if r != mic {
-		// Only the first m-line may send; anything else is read and
-		// discarded so pion's buffers do not fill.
-		l.log.Warn("unexpected incoming track", "ssrc", uint32(t.SSRC()))
-		drain(t)
-		return
-	}
-	l.recv.run(t)
+	go func() {
+		defer l.workers.Done()
+		defer cancel()
+		conn, err := l.handshake(ctx)
+		if err != nil {
+			if ctx.Err() == nil {
+				l.log.Info("dtls handshake failed", "err", err)
+				l.signalEnd(ErrPeerFailed)
+			}
+			return
+		}
+		l.watch(conn)
+	}()
 }
 
-// supervise closes the leg on connect timeout or when its PeerConnection
-// fails or closes. It runs from attach until the leg is done.
+// handshake runs DTLS (this side is the server unless the offer was
+// passive), checks the client's certificate against the offer's
+// fingerprint and derives the SRTP contexts.
+func (l *Leg) handshake(ctx context.Context) (*dtls.Conn, error) {
+	s := l.sfu
+	cfg := &dtls.Config{
+		Certificates:           []tls.Certificate{s.identity.cert},
+		SRTPProtectionProfiles: srtpProfiles,
+		ExtendedMasterSecret:   dtls.RequestExtendedMasterSecret,
+		ClientAuth:             dtls.RequireAnyClientCert,
+		// Self-signed certificates: the offer's fingerprint is the check.
+		InsecureSkipVerify:    true,
+		VerifyPeerCertificate: l.verifyFingerprint,
+		LoggerFactory:         s.pionLogs,
+	}
+	var (
+		conn *dtls.Conn
+		err  error
+	)
+	if l.offer.dtlsClient {
+		conn, err = dtls.Client(l.dc, l.dc.addr(), cfg)
+	} else {
+		conn, err = dtls.Server(l.dc, l.dc.addr(), cfg)
+	}
+	if err != nil {
+		return nil, err
+	}
+	l.mu.Lock()
+	if l.closing {
+		l.mu.Unlock()
+		_ = conn.Close()
+		return nil, ErrLegRemoved
+	}
+	l.conn = conn
+	l.mu.Unlock()
+	if err := conn.HandshakeContext(ctx); err != nil {
+		return nil, err
+	}
+	if err := l.startSRTP(conn); err != nil {
+		return nil, err
+	}
+	l.seen(time.Now())
+	l.connectedOnce.Do(func() { close(l.connected) })
+	l.log.Info("leg connected", "srtp", l.SRTPProfile())
+	return conn, nil
+}
+
+func (l *Leg) verifyFingerprint(raw [][]byte, _ [][]*x509.Certificate) error {
+	if len(raw) == 0 {
+		return errFingerprint
+	}
+	h := l.offer.hash.New()
+	h.Write(raw[0])
+	if subtle.ConstantTimeCompare(h.Sum(nil), l.offer.fingerprint) != 1 {
+		return errFingerprint
+	}
+	return nil
+}
+
+// startSRTP derives the leg's SRTP contexts from the DTLS exporter (RFC
+// 5764).
+func (l *Leg) startSRTP(conn *dtls.Conn) error {
+	dp, ok := conn.SelectedSRTPProtectionProfile()
+	if !ok {
+		return errNoSRTPProfile
+	}
+	profile, name, err := srtpProfileOf(dp)
+	if err != nil {
+		return err
+	}
+	state, ok := conn.ConnectionState()
+	if !ok {
+		return errNoSRTPProfile
+	}
+	cfg := srtp.Config{Profile: profile}
+	if err := cfg.ExtractSessionKeysFromDTLS(&state, l.offer.dtlsClient); err != nil {
+		return fmt.Errorf("srtp keys: %w", err)
+	}
+	tx, err := srtp.CreateContext(cfg.Keys.LocalMasterKey, cfg.Keys.LocalMasterSalt, profile)
+	if err != nil {
+		return fmt.Errorf("srtp tx: %w", err)
+	}
+	rx, err := srtp.CreateContext(cfg.Keys.RemoteMasterKey, cfg.Keys.RemoteMasterSalt, profile)
+	if err != nil {
+		return fmt.Errorf("srtp rx: %w", err)
+	}
+	l.profile.Store(&name)
+	l.rx.Store(rx)
+	l.outMu.Lock()
+	l.txc = &txContext{ctx: tx}
+	l.outMu.Unlock()
+	l.publishOut()
+	return nil
+}
+
+// watch reads the DTLS connection until it ends: a close_notify from the
+// client is a hang-up, anything else while the leg lives is a failure.
+func (l *Leg) watch(conn *dtls.Conn) {
+	buf := make([]byte, packetSize)
+	for {
+		if _, err := conn.Read(buf); err != nil {
+			if l.gone.Load() {
+				return
+			}
+			if errors.Is(err, io.EOF) {
+				l.signalEnd(ErrPeerClosed)
+			} else {
+				l.log.Debug("dtls read", "err", err)
+				l.signalEnd(ErrPeerFailed)
+			}
+			return
+		}
+		// Application data over DTLS (a data channel) is not used: dropped.
+	}
+}
+
+// supervise closes the leg on connect timeout or when its transport fails
+// or closes. It runs from attach until the leg is done.
 func (l *Leg) supervise() {
 	defer l.sfu.wg.Done()
 	timer := time.NewTimer(l.sfu.cfg.ConnectTimeout)
@@ -198,9 +373,9 @@ func (l *Leg) supervise() {
 }
 
 // close ends a live leg once: routes first (so nothing more is forwarded to
-// or from it), then the PeerConnection and the leg's goroutines, then
-// OnClosed in its own goroutine. Concurrent callers wait until it is done;
-// the first reason wins.
+// or from it), then the transport and its goroutine, then OnClosed in its
+// own goroutine. Concurrent callers wait until it is done; the first
+// reason wins.
 func (l *Leg) close(reason error) {
 	l.mu.Lock()
 	if l.closing {
@@ -212,7 +387,7 @@ func (l *Leg) close(reason error) {
 	l.mu.Unlock()
 
 	l.group.detach(l)
-	l.stopPC()
+	l.stopTransport()
 	l.sfu.unregister(l)
 	l.log.Info("leg closed", "reason", reason)
 
@@ -233,15 +408,25 @@ func (l *Leg) teardown() {
 	l.mu.Lock()
 	l.closing = true
 	l.mu.Unlock()
-	l.stopPC()
+	l.stopTransport()
 	close(l.done)
 }
 
-// stopPC closes the PeerConnection gracefully (waiting for pion's own
-// goroutines) and then for the leg's readers, which end with it.
-func (l *Leg) stopPC() {
-	if err := l.pc.GracefulClose(); err != nil {
-		l.log.Debug("closing peer connection", "err", err)
+// stopTransport tells the client (DTLS close_notify, if the handshake was
+// done), forgets the leg's ufrag and paths, and waits for its goroutine.
+func (l *Leg) stopTransport() {
+	l.gone.Store(true)
+	l.publishOut() // nothing is sent to a leg that is gone
+	l.sfu.forgetUfrag(l)
+	l.mu.Lock()
+	conn, cancel := l.conn, l.hsCancel
+	l.mu.Unlock()
+	if cancel != nil {
+		cancel()
 	}
+	if conn != nil {
+		l.closeConn.Do(func() { _ = conn.Close() })
+	}
+	_ = l.dc.Close()
 	l.workers.Wait()
 }

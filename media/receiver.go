@@ -7,10 +7,6 @@ import (
 	"github.com/pion/rtp"
 )
 
-// receiveMTU is the read buffer size: pion's receive MTU, more than any
-// Opus packet.
-const receiveMTU = 1460
-
 // destinations is a speaker's routing decision, replaced as a whole
 // (copy-on-write) by SetRoutes: the slots that carry this speaker.
 type destinations struct {
@@ -32,29 +28,8 @@ type receiver struct {
 	counters     *legCounters
 }
 
-// run reads RTP until the track ends (the PeerConnection closed). The
-// buffer, the parsed packet and the output packet are reused: the steady
-// state allocates nothing per packet.
-func (r *receiver) run(src packetReader) {
-	buf := make([]byte, receiveMTU)
-	var in rtp.Packet
-	out := &egress{}
-	for {
-		n, _, err := src.Read(buf)
-		if err != nil {
-			return
-		}
-		if err := in.Unmarshal(buf[:n]); err != nil {
-			r.counters.received.Add(1)
-			r.counters.dropped.Add(1)
-			continue
-		}
-		r.dispatch(&in, time.Now(), out)
-	}
-}
-
 // dispatch is the per-packet decision: gate, then forward to each slot. It
-// runs on the reader goroutine only.
+// runs on the SFU's reader goroutine only, with the packet just decrypted.
 func (r *receiver) dispatch(pkt *rtp.Packet, now time.Time, out *egress) {
 	r.counters.received.Add(1)
 	d := r.dest.Load()

@@ -5,11 +5,12 @@ import (
 	"fmt"
 	"log/slog"
 	"net"
+	"net/netip"
 	"sync"
 	"sync/atomic"
+	"time"
 
-	"github.com/pion/ice/v4"
-	"github.com/pion/webrtc/v4"
+	"github.com/pion/logging"
 
 	"github.com/earshot/earshot/media/internal/pionlog"
 )
@@ -22,17 +23,21 @@ type Params struct {
 	Logger *slog.Logger
 }
 
-// SFU is the selective forwarding unit: it terminates one PeerConnection per
-// leg on a single shared UDP port and forwards RTP between legs as the
-// groups' routes say.
+// SFU is the selective forwarding unit: it terminates every leg's ICE-lite
+// + DTLS-SRTP transport on one shared UDP port and forwards RTP between
+// legs as the groups' routes say. One reader goroutine receives, decrypts,
+// routes, re-encrypts and sends in batches (see reader.go).
 type SFU struct {
-	cfg  Config
-	log  *slog.Logger
-	api  *webrtc.API
-	conn *net.UDPConn
-	mux  ice.UDPMux
+	cfg      Config
+	log      *slog.Logger
+	pionLogs logging.LoggerFactory
+	conn     *net.UDPConn
+	io       *batchIO
+	identity identity
+	// candidates are the host candidates every answer advertises.
+	candidates []netip.AddrPort
 
-	// ctx is cancelled by Close so that legs still negotiating stop waiting.
+	// ctx is cancelled by Close so that legs still connecting stop waiting.
 	ctx    context.Context
 	cancel context.CancelFunc
 
@@ -42,6 +47,11 @@ type SFU struct {
 	// wg counts everything Close must wait for: AddLeg calls in progress,
 	// leg supervisors and OnClosed callbacks.
 	wg sync.WaitGroup
+	// loops counts the reader and the consent checker.
+	loops sync.WaitGroup
+
+	ufragMu sync.Mutex
+	byUfrag map[string]*Leg // live legs by their answer's ufrag
 
 	mu     sync.Mutex // lock order: Group.mu before SFU.mu
 	closed bool
@@ -52,7 +62,7 @@ type SFU struct {
 	ended legCounters
 }
 
-// New opens the shared UDP socket and prepares the WebRTC stack.
+// New opens the shared UDP socket and starts the reader.
 func New(p Params) (*SFU, error) {
 	cfg, err := p.Config.withDefaults()
 	if err != nil {
@@ -63,31 +73,50 @@ func New(p Params) (*SFU, error) {
 		log = slog.Default()
 	}
 	log = log.With("component", "media")
-
+	id, err := newIdentity()
+	if err != nil {
+		return nil, fmt.Errorf("new sfu: %w", err)
+	}
 	laddr := &net.UDPAddr{IP: net.ParseIP(cfg.ListenIP), Port: cfg.UDPPort}
 	conn, err := net.ListenUDP("udp", laddr)
 	if err != nil {
 		return nil, fmt.Errorf("new sfu: listen udp %s: %w", laddr, err)
 	}
-	mux := webrtc.NewICEUDPMux(pionlog.Factory{Logger: log}.NewLogger("udpmux"), conn)
-	api, err := newAPI(apiParams{cfg: cfg, mux: mux, logger: log})
+	// One socket carries every leg: its kernel buffers must absorb the
+	// bursts that arrive while the reader is busy sending (or descheduled).
+	// The default (~200 KiB, a few hundred small datagrams) overflows in
+	// milliseconds at a few hundred legs; the kernel caps the request at
+	// net.core.rmem_max / wmem_max.
+	_ = conn.SetReadBuffer(socketBuffer)
+	_ = conn.SetWriteBuffer(socketBuffer)
+	cands, err := hostCandidates(cfg, conn.LocalAddr().(*net.UDPAddr).AddrPort().Port())
 	if err != nil {
-		_ = mux.Close()
+		_ = conn.Close()
+		return nil, fmt.Errorf("new sfu: %w", err)
+	}
+	bio, err := newBatchIO(conn)
+	if err != nil {
+		_ = conn.Close()
 		return nil, fmt.Errorf("new sfu: %w", err)
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &SFU{
-		cfg:    cfg,
-		log:    log,
-		api:    api,
-		conn:   conn,
-		mux:    mux,
-		ctx:    ctx,
-		cancel: cancel,
-		groups: make(map[*Group]struct{}),
-		legs:   make(map[*Leg]struct{}),
+		cfg:        cfg,
+		log:        log,
+		pionLogs:   pionlog.Factory{Logger: log},
+		conn:       conn,
+		io:         bio,
+		identity:   id,
+		candidates: cands,
+		ctx:        ctx,
+		cancel:     cancel,
+		byUfrag:    make(map[string]*Leg),
+		groups:     make(map[*Group]struct{}),
+		legs:       make(map[*Leg]struct{}),
 	}
-	log.Info("sfu listening", "udp", conn.LocalAddr().String(), "slots", cfg.Slots)
+	s.loops.Go(s.read)
+	s.loops.Go(s.checkConsent)
+	log.Info("sfu listening", "udp", conn.LocalAddr().String(), "slots", cfg.Slots, "candidates", len(cands))
 	return s, nil
 }
 
@@ -166,7 +195,9 @@ func (s *SFU) Close() error {
 	}
 	wg.Wait()
 	s.wg.Wait()
-	if err := s.mux.Close(); err != nil {
+	err := s.conn.Close()
+	s.loops.Wait()
+	if err != nil {
 		return fmt.Errorf("close sfu: %w", err)
 	}
 	s.log.Info("sfu closed")
@@ -194,7 +225,69 @@ func (s *SFU) register(l *Leg) error {
 	}
 	s.legs[l] = struct{}{}
 	s.wg.Add(1) // the supervisor
+	s.ufragMu.Lock()
+	s.byUfrag[l.localUfrag] = l
+	s.ufragMu.Unlock()
 	return nil
+}
+
+// forgetUfrag stops answering checks for a closing leg.
+func (s *SFU) forgetUfrag(l *Leg) {
+	s.ufragMu.Lock()
+	defer s.ufragMu.Unlock()
+	if s.byUfrag[l.localUfrag] == l {
+		delete(s.byUfrag, l.localUfrag)
+	}
+}
+
+// socketBuffer is the kernel buffer size asked for the shared socket.
+const socketBuffer = 8 << 20
+
+// consentInterval is how often checkConsent looks; consentTimeout is how
+// long a connected client may stay silent (no media, no check) before its
+// leg fails. Browsers send a consent check every 5 s or so even when mute.
+const (
+	consentInterval = time.Second
+	consentTimeout  = 20 * time.Second
+)
+
+// checkConsent fails connected legs whose client went silent: the network
+// broke or the client vanished without a close_notify.
+func (s *SFU) checkConsent() {
+	t := time.NewTicker(consentInterval)
+	defer t.Stop()
+	for {
+		select {
+		case <-s.ctx.Done():
+			return
+		case now := <-t.C:
+			s.checkConsentAt(now)
+		}
+	}
+}
+
+// checkConsentAt fails every connected leg that sent nothing (no media, no
+// ICE check) within consentTimeout before now.
+func (s *SFU) checkConsentAt(now time.Time) {
+	limit := now.Add(-consentTimeout).UnixNano()
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	for l := range s.legs {
+		select {
+		case <-l.connected:
+			if l.lastSeen.Load() < limit {
+				l.log.Info("client silent", "for", now.Sub(time.Unix(0, l.lastSeen.Load())).Round(time.Second))
+				l.signalEnd(ErrPeerFailed)
+			}
+		default:
+		}
+	}
+}
+
+func (s *SFU) removeGroup(g *Group) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	delete(s.groups, g)
 }
 
 // unregister moves a closed leg's counters into the cumulative totals.
@@ -206,10 +299,4 @@ func (s *SFU) unregister(l *Leg) {
 	}
 	delete(s.legs, l)
 	s.ended.add(l.counters.snapshot())
-}
-
-func (s *SFU) removeGroup(g *Group) {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	delete(s.groups, g)
 }

@@ -19,8 +19,8 @@ const fenceWait = 20 * time.Millisecond
 // rtpVersion is the only RTP version in use (RFC 3550).
 const rtpVersion = 2
 
-// slot is one receive slot of a listener: its own local track (own SSRC),
-// fed by at most one speaker at a time. It accepts packets only from its
+// slot is one receive slot of a listener: its own stream (own SSRC) on
+// one m-line, fed by at most one speaker at a time. It accepts packets only from its
 // current source, checked under a mutex that is never held across the
 // write, and rewrites them through its munger.
 type slot struct {
@@ -48,11 +48,15 @@ type ingress struct {
 	now        time.Time
 }
 
-// egress is the reused output packet of one reader goroutine: every
-// destination slot fills it in turn, so forwarding allocates nothing.
+// egress is the reader goroutine's reused output state: the packet every
+// destination slot fills in turn, the buffer it is marshalled into, and
+// the batch the encrypted datagrams queue in. Forwarding allocates nothing.
 type egress struct {
-	pkt rtp.Packet
-	ext [1]rtp.Extension
+	pkt   rtp.Packet
+	ext   [1]rtp.Extension
+	plain [packetSize]byte
+	hdr   rtp.Header // scratch for EncryptRTP
+	batch *sendBatch
 }
 
 // setSource makes src (0 = nobody) the only speaker this slot accepts and
@@ -92,7 +96,7 @@ func (s *slot) forward(in *ingress, out *egress) bool {
 	}
 	p.Payload = in.pkt.Payload
 	p.PaddingSize = 0
-	err := s.writer.WriteRTP(p)
+	err := s.writer.writeRTP(p, out)
 	s.inflight.Add(-1)
 	return err == nil
 }

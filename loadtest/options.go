@@ -1,0 +1,165 @@
+package main
+
+import (
+	"flag"
+	"fmt"
+	"io"
+	"net/url"
+	"strings"
+	"time"
+
+	"github.com/earshot/earshot/loadtest/oracle"
+)
+
+// Options are the load tester's settings, from flags.
+type Options struct {
+	// URL is the signaling URL of a running server (ws://host:port/ws).
+	// Empty: build and start a server process on free loopback ports.
+	URL string
+	// Calls is the number of concurrent monitored voice calls (3 legs each).
+	Calls int
+	// Chats is the number of concurrent monitored web chats.
+	Chats int
+	// Duration is how long every call is held once all have joined; the
+	// measurements cover this window.
+	Duration time.Duration
+	// Ramp is how many conversations (calls and chats) start per second.
+	Ramp float64
+	// SwitchEvery is the period of each supervisor's mode walk
+	// (Listen → Whisper → Barge → Listen ...).
+	SwitchEvery time.Duration
+	// JSON is where to write the machine-readable report ("" = nowhere).
+	JSON string
+	// FindMax steps the number of calls up until the loss or leak bar
+	// breaks, and reports the largest count that held.
+	FindMax bool
+	// Step, MaxCalls bound -find-max.
+	Step, MaxCalls int
+	// Grace is the oracle's grace window (see package oracle).
+	Grace time.Duration
+	// JoinTimeout bounds one party's join (signaling, ICE, DTLS, first audio).
+	JoinTimeout time.Duration
+
+	// DataDir is the running server's data directory, whose jwt-secret
+	// mints tokens (with -url). Tenant, Queue, Team, ChatQueue, ChatTeam
+	// place the parties on a running server.
+	DataDir, Tenant, Queue, Team, ChatQueue, ChatTeam string
+	// Issuer and Audience are the HS256 token claims the server requires.
+	Issuer, Audience string
+
+	// ServerBin is a prebuilt server binary (default: go build ./server).
+	ServerBin string
+	// ServerArgs are extra flags for a started server.
+	ServerArgs []string
+	// ServerProfile, if set, is where to save a CPU profile of the server
+	// taken over the measured window (needs a started server).
+	ServerProfile string
+	// MetricsURL overrides where the server's /metrics are scraped (with
+	// -url the default is the same host's /metrics).
+	MetricsURL string
+	// PID of a running server on this machine, to read /proc (with -url).
+	PID int
+	// Quiet suppresses the live progress line.
+	Quiet bool
+	// CPUProfile is where to save the load tester's own CPU profile.
+	CPUProfile string
+}
+
+// defaultOptions are the flag defaults.
+func defaultOptions() Options {
+	return Options{
+		Calls: 20, Chats: 0, Duration: 30 * time.Second, Ramp: 10, SwitchEvery: 5 * time.Second,
+		Step: 25, MaxCalls: 1000, Grace: oracle.DefaultGrace, JoinTimeout: 20 * time.Second,
+		Tenant: "loadtest", Queue: "support", Team: "team-a", ChatQueue: "support", ChatTeam: "team-a",
+		Issuer: "earshot", Audience: "earshot",
+	}
+}
+
+// repeated is a flag that may be given several times.
+type repeated []string
+
+func (r *repeated) String() string     { return strings.Join(*r, " ") }
+func (r *repeated) Set(v string) error { *r = append(*r, v); return nil }
+
+// parseOptions reads the command line.
+func parseOptions(args []string, stderr io.Writer) (Options, error) {
+	o := defaultOptions()
+	fs := flag.NewFlagSet("loadtest", flag.ContinueOnError)
+	fs.SetOutput(stderr)
+	fs.Usage = func() {
+		fmt.Fprint(stderr, "Usage: go run ./loadtest [flags]\n\nSimulates monitored calls and chats against Earshot and checks who heard whom.\n\n")
+		fs.PrintDefaults()
+	}
+	fs.StringVar(&o.URL, "url", o.URL, "signaling URL of a running server (ws://host:port/ws); empty starts one on loopback")
+	fs.IntVar(&o.Calls, "calls", o.Calls, "concurrent monitored voice calls (customer, agent, supervisor)")
+	fs.IntVar(&o.Chats, "chats", o.Chats, "concurrent monitored web chats")
+	fs.DurationVar(&o.Duration, "duration", o.Duration, "how long all calls are held once joined (the measured window)")
+	fs.Float64Var(&o.Ramp, "ramp", o.Ramp, "conversations started per second")
+	fs.DurationVar(&o.SwitchEvery, "switch-every", o.SwitchEvery, "supervisor mode switch period")
+	fs.StringVar(&o.JSON, "json", o.JSON, "write the report as JSON to this file")
+	fs.BoolVar(&o.FindMax, "find-max", o.FindMax, "step -calls up by -step until loss or leaks break the bar; report the largest count that held")
+	fs.IntVar(&o.Step, "step", o.Step, "-find-max: calls added per step")
+	fs.IntVar(&o.MaxCalls, "max-calls", o.MaxCalls, "-find-max: stop at this many calls")
+	fs.DurationVar(&o.Grace, "grace", o.Grace, "oracle grace window after a packet's send time")
+	fs.DurationVar(&o.JoinTimeout, "join-timeout", o.JoinTimeout, "bound of one party's join, first audio included")
+	fs.StringVar(&o.DataDir, "data", o.DataDir, "with -url: the server's data directory (its jwt-secret mints tokens)")
+	fs.StringVar(&o.Tenant, "tenant", o.Tenant, "tenant of the simulated users")
+	fs.StringVar(&o.Queue, "queue", o.Queue, "with -url: queue the calls use")
+	fs.StringVar(&o.Team, "team", o.Team, "with -url: team answering -queue")
+	fs.StringVar(&o.ChatQueue, "chat-queue", o.ChatQueue, "with -url: queue the chats use")
+	fs.StringVar(&o.ChatTeam, "chat-team", o.ChatTeam, "with -url: team answering -chat-queue")
+	fs.StringVar(&o.Issuer, "issuer", o.Issuer, "token issuer the server requires")
+	fs.StringVar(&o.Audience, "audience", o.Audience, "token audience the server requires")
+	fs.StringVar(&o.ServerBin, "server-bin", o.ServerBin, "prebuilt server binary (default: build ./server)")
+	var serverArgs repeated
+	fs.Var(&serverArgs, "server-arg", "extra flag for the started server (repeatable)")
+	fs.StringVar(&o.ServerProfile, "server-profile", o.ServerProfile, "save a CPU profile of the started server over the measured window")
+	fs.StringVar(&o.MetricsURL, "metrics", o.MetricsURL, "the server's /metrics URL (default: from -url)")
+	fs.IntVar(&o.PID, "pid", o.PID, "with -url: the server's process id on this machine, for /proc measurements")
+	fs.BoolVar(&o.Quiet, "quiet", o.Quiet, "no live progress line")
+	fs.StringVar(&o.CPUProfile, "cpuprofile", o.CPUProfile, "save the load tester's own CPU profile to this file")
+	if err := fs.Parse(args); err != nil {
+		return o, fmt.Errorf("%w: %v", errUsage, err)
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
+	}
+	o.ServerArgs = serverArgs
+	return o, o.validate()
+}
+
+func (o Options) validate() error {
+	switch {
+	case o.Calls < 0 || o.Chats < 0 || o.Calls+o.Chats == 0:
+		return fmt.Errorf("%w: -calls and -chats must be >= 0, and not both 0", errUsage)
+	case o.Duration <= 0 || o.Ramp <= 0 || o.SwitchEvery <= 0 || o.JoinTimeout <= 0 || o.Grace <= 0:
+		return fmt.Errorf("%w: -duration, -ramp, -switch-every, -join-timeout and -grace must be > 0", errUsage)
+	case o.FindMax && (o.Step <= 0 || o.MaxCalls < o.Calls):
+		return fmt.Errorf("%w: -find-max needs -step > 0 and -max-calls >= -calls", errUsage)
+	case o.ServerProfile != "" && o.URL != "":
+		return fmt.Errorf("%w: -server-profile needs a started server (no -url)", errUsage)
+	}
+	if o.URL != "" {
+		u, err := url.Parse(o.URL)
+		if err != nil || (u.Scheme != "ws" && u.Scheme != "wss") || u.Host == "" {
+			return fmt.Errorf("%w: -url must be ws://host:port/ws", errUsage)
+		}
+		if o.DataDir == "" {
+			return fmt.Errorf("%w: -url needs -data (the server's data directory, to mint tokens)", errUsage)
+		}
+	}
+	return nil
+}
+
+// metricsURL is where the server's metrics are scraped.
+func (o Options) metricsURL() string {
+	if o.MetricsURL != "" || o.URL == "" {
+		return o.MetricsURL
+	}
+	u, _ := url.Parse(o.URL)
+	scheme := "http"
+	if u.Scheme == "wss" {
+		scheme = "https"
+	}
+	return scheme + "://" + u.Host + "/metrics"
+}

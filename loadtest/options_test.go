@@ -1,0 +1,67 @@
+package main
+
+import (
+	"errors"
+	"io"
+	"strings"
+	"testing"
+	"time"
+)
+
+func TestParseOptions(t *testing.T) {
+	t.Run("defaults", func(t *testing.T) {
+		o, err := parseOptions(nil, io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Calls != 20 || o.URL != "" || o.SwitchEvery != 5*time.Second {
+			t.Fatalf("%+v", o)
+		}
+	})
+	t.Run("flags", func(t *testing.T) {
+		o, err := parseOptions(strings.Fields("-calls 150 -chats 25 -duration 60s -ramp 15 -switch-every 5s -json out.json -find-max -server-arg -x -server-arg -y"), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Calls != 150 || o.Chats != 25 || o.Duration != time.Minute || o.Ramp != 15 || !o.FindMax || o.JSON != "out.json" || len(o.ServerArgs) != 2 {
+			t.Fatalf("%+v", o)
+		}
+	})
+	t.Run("remote", func(t *testing.T) {
+		o, err := parseOptions(strings.Fields("-url ws://10.0.0.5:8080/ws -data /srv/earshot"), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := o.metricsURL(); got != "http://10.0.0.5:8080/metrics" {
+			t.Fatalf("metrics url %q", got)
+		}
+	})
+	bad := map[string]string{
+		"nothing to do":       "-calls 0 -chats 0",
+		"negative":            "-calls -1",
+		"zero duration":       "-duration 0s",
+		"zero ramp":           "-ramp 0",
+		"url without data":    "-url ws://h:1/ws",
+		"http url":            "-url http://h:1/ws -data d",
+		"profile with url":    "-url ws://h:1/ws -data d -server-profile p",
+		"find-max below":      "-find-max -calls 100 -max-calls 50",
+		"unknown flag":        "-bogus",
+		"positional argument": "extra",
+	}
+	for name, args := range bad {
+		t.Run(name, func(t *testing.T) {
+			if _, err := parseOptions(strings.Fields(args), io.Discard); !errors.Is(err, errUsage) {
+				t.Fatalf("got %v, want errUsage", err)
+			}
+		})
+	}
+}
+
+func TestQueuesYAML(t *testing.T) {
+	y := queuesYAML(2, 1)
+	for _, want := range []string{"{name: lt-q0, team: lt-t0}", "{name: lt-q1, team: lt-t1}", "{name: lt-hq0, team: lt-ht0}"} {
+		if !strings.Contains(y, want) {
+			t.Fatalf("missing %q in\n%s", want, y)
+		}
+	}
+}

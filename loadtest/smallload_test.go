@@ -1,0 +1,49 @@
+package main
+
+import (
+	"bytes"
+	"context"
+	"testing"
+	"time"
+)
+
+// TestSmallLoad is the load tester run by make test: a started server, 20
+// monitored calls and 3 chats held 10 s with supervisors switching every
+// 2 s (each walks Listen → Whisper → Barge → Listen several times) and
+// agents holding now and then. Only privacy and joins are asserted: no
+// leak of any kind, no whisper at a customer, nobody failed to join.
+// Capacity numbers are benchmarks (docs/benchmarks.md), not test
+// assertions: this machine is shared.
+func TestSmallLoad(t *testing.T) {
+	opts := defaultOptions()
+	opts.Calls, opts.Chats = 20, 3
+	opts.Duration = 10 * time.Second
+	opts.Ramp = 20
+	opts.SwitchEvery = 2 * time.Second
+	opts.Quiet = true
+	if err := opts.validate(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
+	defer cancel()
+	var log bytes.Buffer
+	rn := &runner{opts: opts, out: &log, tmp: t.TempDir(), raceMode: raceEnabled}
+	rep, err := rn.runOnce(ctx, opts.Calls, opts.Chats)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	var summary bytes.Buffer
+	printSummary(&summary, rep)
+	t.Log("\n" + summary.String())
+
+	if rep.Leaks != 0 || rep.WhisperLeaks != 0 {
+		t.Errorf("leaks %d, whisper leaks %d", rep.Leaks, rep.WhisperLeaks)
+	}
+	if rep.FailedJoins != 0 {
+		t.Errorf("failed joins %d: %v", rep.FailedJoins, rep.Errors)
+	}
+	// The run must have exercised what it claims to check.
+	if rep.Switches == 0 || rep.Packets.Received == 0 || rep.Packets.Expected == 0 || rep.Chat.Received == 0 {
+		t.Errorf("nothing happened: switches %d, packets %+v, chat %+v", rep.Switches, rep.Packets, rep.Chat)
+	}
+}

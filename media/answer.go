@@ -1,0 +1,72 @@
+package media
+
+import (
+	"fmt"
+	"net/netip"
+	"strings"
+)
+
+// answerParams is what an answer needs besides the offer.
+type answerParams struct {
+	offer       offerTransport
+	ufrag, pwd  string
+	fingerprint string // "sha-256 AB:..."
+	candidates  []netip.AddrPort
+	// ssrcs are the slots' SSRCs, one per m-line.
+	ssrcs []uint32
+	// sessionID is the o= line's session id.
+	sessionID uint64
+}
+
+// buildAnswer writes the answer: ICE-lite (the server only answers checks),
+// one BUNDLEd transport, setup:passive (the client connects, and the DTLS
+// server — this side — picks the SRTP profile: AEAD-AES-GCM first), and per
+// m-line the client's Opus payload type and audio-level extension ID, the
+// slot's SSRC and its own stream, so a browser plays each slot through its
+// own MediaStream. The first m-line is sendrecv (the microphone and slot
+// 0), the others sendonly.
+func buildAnswer(p answerParams) string {
+	var b strings.Builder
+	mids := make([]string, len(p.offer.lines))
+	for i, l := range p.offer.lines {
+		mids[i] = l.mid
+	}
+	setup := "passive"
+	if p.offer.dtlsClient {
+		setup = "active"
+	}
+	fmt.Fprintf(&b, "v=0\r\no=- %d 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n", p.sessionID)
+	b.WriteString("a=ice-lite\r\n")
+	fmt.Fprintf(&b, "a=group:BUNDLE %s\r\na=msid-semantic: WMS *\r\n", strings.Join(mids, " "))
+	for i, l := range p.offer.lines {
+		fmt.Fprintf(&b, "m=audio 9 UDP/TLS/RTP/SAVPF %d\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n", l.pt)
+		if i == 0 {
+			for j, c := range p.candidates {
+				fmt.Fprintf(&b, "a=candidate:%d 1 udp %d %s %d typ host\r\n", j+1, candidatePriority(j), c.Addr(), c.Port())
+			}
+			b.WriteString("a=end-of-candidates\r\n")
+		}
+		fmt.Fprintf(&b, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=fingerprint:%s\r\na=setup:%s\r\na=mid:%s\r\n",
+			p.ufrag, p.pwd, p.fingerprint, setup, l.mid)
+		if l.audioLevelID != 0 {
+			fmt.Fprintf(&b, "a=extmap:%d %s\r\n", l.audioLevelID, audioLevelURI)
+		}
+		dir := "sendonly"
+		if i == 0 {
+			dir = "sendrecv"
+		}
+		stream, track := fmt.Sprintf("earshot-slot%d", i), fmt.Sprintf("slot%d", i)
+		fmt.Fprintf(&b, "a=%s\r\na=msid:%s %s\r\na=rtcp-mux\r\n", dir, stream, track)
+		fmt.Fprintf(&b, "a=rtpmap:%d opus/%d/%d\r\na=fmtp:%d %s\r\n", l.pt, opusClockRate, opusChannels, l.pt, opusFmtp)
+		fmt.Fprintf(&b, "a=ssrc:%d cname:earshot\r\na=ssrc:%d msid:%s %s\r\n", p.ssrcs[i], p.ssrcs[i], stream, track)
+	}
+	return b.String()
+}
+
+// candidatePriority is the RFC 8445 priority of the i-th host candidate:
+// type preference 126 (host), local preference decreasing with i,
+// component 1.
+func candidatePriority(i int) uint32 {
+	local := uint32(65535 - min(i, 65535))
+	return 126<<24 | local<<8 | (256 - 1)
+}

@@ -1,0 +1,147 @@
+package media
+
+import (
+	"net/netip"
+	"time"
+
+	"github.com/pion/rtp"
+)
+
+// sweepInterval is how often the reader forgets the paths of closed legs.
+const sweepInterval = 10 * time.Second
+
+// reader is the state of the SFU's one reader goroutine, which does all of
+// the forwarding: read a batch of datagrams, demultiplex each (RFC 7983:
+// STUN, DTLS, SRTP/SRTCP), decrypt the microphone's RTP, route it to the
+// slots that carry its speaker, encrypt each copy for its listener, and
+// send the whole batch. Nothing on the way hands a packet to another
+// goroutine, and nothing allocates.
+type reader struct {
+	s   *SFU
+	now time.Time
+	// paths maps every address a valid ICE check came from to its leg.
+	// Only the reader goroutine touches it; legs that closed are removed
+	// lazily (gone) and by sweep.
+	paths     map[netip.AddrPort]*Leg
+	lastSweep time.Time
+
+	hdr rtp.Header // scratch for DecryptRTP
+	in  rtp.Packet
+	dec [packetSize]byte
+	out *egress
+}
+
+// read is the reader goroutine. It ends when the socket is closed.
+func (s *SFU) read() {
+	rd := &reader{
+		s:         s,
+		paths:     make(map[netip.AddrPort]*Leg),
+		lastSweep: time.Now(),
+		out:       &egress{batch: &sendBatch{sink: s.io}},
+	}
+	for {
+		n, err := s.io.read()
+		if err != nil {
+			if s.ctx.Err() != nil {
+				return
+			}
+			// ICMP errors surface on the next read (ECONNREFUSED); a real
+			// fault repeats: say so, but never more than once a second.
+			if time.Since(rd.now) > time.Second {
+				s.log.Debug("udp read", "err", err)
+				rd.now = time.Now()
+			}
+			continue
+		}
+		rd.now = time.Now()
+		for i := range n {
+			b, from := s.io.packet(i)
+			rd.handle(b, from)
+		}
+		rd.out.batch.flush()
+		if rd.now.Sub(rd.lastSweep) > sweepInterval {
+			rd.sweep()
+		}
+	}
+}
+
+// handle demultiplexes one datagram by its first byte (RFC 7983).
+func (rd *reader) handle(b []byte, from netip.AddrPort) {
+	if len(b) == 0 {
+		return
+	}
+	switch c := b[0]; {
+	case c < 4:
+		rd.s.handleSTUN(b, from, rd)
+	case c >= 20 && c <= 63:
+		if l := rd.leg(from); l != nil {
+			l.seen(rd.now)
+			l.dc.deliver(b)
+		}
+	case c >= 128 && c <= 191:
+		rd.media(b, from)
+	}
+}
+
+// leg returns the live leg a path belongs to.
+func (rd *reader) leg(from netip.AddrPort) *Leg {
+	l := rd.paths[from]
+	if l == nil {
+		return nil
+	}
+	if l.gone.Load() {
+		delete(rd.paths, from)
+		return nil
+	}
+	return l
+}
+
+// bind records that a valid check for l came from addr.
+func (rd *reader) bind(addr netip.AddrPort, l *Leg) { rd.paths[addr] = l }
+
+// media handles one SRTP or SRTCP datagram.
+func (rd *reader) media(b []byte, from netip.AddrPort) {
+	l := rd.leg(from)
+	if l == nil {
+		return
+	}
+	l.seen(rd.now)
+	if len(b) < 12 {
+		return
+	}
+	if pt := b[1] & 0x7f; pt >= 64 && pt <= 95 {
+		return // SRTCP (RFC 5761): the client's reports are not needed
+	}
+	rx := l.rx.Load()
+	if rx == nil {
+		return // before the handshake finished
+	}
+	dec, err := rx.DecryptRTP(rd.dec[:], b, &rd.hdr)
+	if err != nil {
+		return // forged, replayed or garbled: not the client's
+	}
+	if err := rd.in.Unmarshal(dec); err != nil {
+		l.counters.received.Add(1)
+		l.counters.dropped.Add(1)
+		return
+	}
+	if mic := l.micSSRC.Load(); mic != rd.in.SSRC {
+		if mic != 0 || !l.micSSRC.CompareAndSwap(0, rd.in.SSRC) {
+			// Only the first m-line sends; another stream is not forwarded.
+			l.counters.received.Add(1)
+			l.counters.dropped.Add(1)
+			return
+		}
+	}
+	l.recv.dispatch(&rd.in, rd.now, rd.out)
+}
+
+// sweep forgets the paths of legs that closed and sent nothing since.
+func (rd *reader) sweep() {
+	rd.lastSweep = rd.now
+	for addr, l := range rd.paths {
+		if l.gone.Load() {
+			delete(rd.paths, addr)
+		}
+	}
+}

@@ -1,0 +1,49 @@
+package media
+
+import (
+	"github.com/pion/rtp"
+)
+
+// rtpWriter is what a slot writes to. In production it is the slot's
+// slotWriter; benchmarks and tests put recorders in its place.
+type rtpWriter interface {
+	writeRTP(p *rtp.Packet, out *egress) error
+}
+
+// slotWriter is one slot's output: it stamps the slot's SSRC and the
+// payload type the listener negotiated on that m-line, encrypts with the
+// listener's SRTP context and queues the datagram in the reader's send
+// batch. The context's mutex is held for the encryption only, never
+// across I/O.
+type slotWriter struct {
+	leg  *Leg // the listener
+	ssrc uint32
+	pt   uint8
+}
+
+var _ rtpWriter = (*slotWriter)(nil)
+
+func (w *slotWriter) writeRTP(p *rtp.Packet, out *egress) error {
+	o := w.leg.out.Load()
+	if o == nil {
+		return errNotConnected
+	}
+	p.SSRC = w.ssrc
+	p.PayloadType = w.pt
+	n, err := p.MarshalTo(out.plain[:])
+	if err != nil {
+		return err
+	}
+	buf := out.batch.next()
+	o.tx.mu.Lock()
+	enc, err := o.tx.ctx.EncryptRTP(buf[:0], out.plain[:n], &out.hdr)
+	o.tx.mu.Unlock()
+	if err != nil {
+		return err
+	}
+	if len(enc) > len(buf) || &enc[0] != &buf[0] {
+		return errPacketTooLarge // SRTP had to allocate: never for Opus
+	}
+	out.batch.commit(len(enc), o.to)
+	return nil
+}
