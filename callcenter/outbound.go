@@ -86,14 +86,9 @@ func (c *Center) Dial(ctx context.Context, cl Client, p DialParams) (AcceptResul
 		id: PartyID(uuid.NewString()), user: keyOf(id), name: id.Name, teams: slices.Clone(id.Teams),
 		role: PartyAgent, client: cl, joinedAt: now,
 	}
-	var leg *media.Leg // read after unlocking only through this local
-	if p.Channel == ChannelVoice {
-		conv.group = c.sfu.NewGroup(string(conv.id))
-		if leg, err = c.addLeg(ctx, conv, ag.id, p.Offer); err != nil {
-			conv.group.Close()
-			return AcceptResult{}, err
-		}
-		ag.leg = leg
+	leg, err := c.openFirstLeg(ctx, conv, ag, p.Offer)
+	if err != nil {
+		return AcceptResult{}, err
 	}
 	var res AcceptResult
 	err = c.do(func(ob *outbox) error {

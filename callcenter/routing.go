@@ -67,16 +67,9 @@ func (c *Center) StartConversation(ctx context.Context, cl Client, p StartParams
 		id: PartyID(uuid.NewString()), user: k, name: id.Name, teams: slices.Clone(id.Teams),
 		role: PartyCustomer, client: cl, joinedAt: conv.createdAt,
 	}
-	// leg is read after the lock is released only through this local: once
-	// the party is published, cust.leg belongs to the lock.
-	var leg *media.Leg
-	if p.Channel == ChannelVoice {
-		conv.group = c.sfu.NewGroup(string(conv.id))
-		if leg, err = c.addLeg(ctx, conv, cust.id, p.Offer); err != nil {
-			conv.group.Close()
-			return StartResult{}, err
-		}
-		cust.leg = leg
+	leg, err := c.openFirstLeg(ctx, conv, cust, p.Offer)
+	if err != nil {
+		return StartResult{}, err
 	}
 	var res StartResult
 	err = c.do(func(ob *outbox) error {

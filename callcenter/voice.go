@@ -34,6 +34,23 @@ func (c *Center) addLeg(ctx context.Context, conv *Conversation, id PartyID, off
 	return leg, nil
 }
 
+// openFirstLeg gives a new voice conversation its media group and the leg of
+// the party that opens it. The leg is returned for use after unlocking: once
+// the party is published, p.leg belongs to the lock. Chat needs neither.
+func (c *Center) openFirstLeg(ctx context.Context, conv *Conversation, p *participant, offer string) (*media.Leg, error) {
+	if conv.channel != ChannelVoice {
+		return nil, nil
+	}
+	conv.group = c.sfu.NewGroup(string(conv.id))
+	leg, err := c.addLeg(ctx, conv, p.id, offer)
+	if err != nil {
+		conv.group.Close()
+		return nil, err
+	}
+	p.leg = leg
+	return leg, nil
+}
+
 // legDead reports whether a leg negotiated outside the lock has already
 // ended: its OnClosed found no party to remove, so the caller must refuse.
 func legDead(leg *media.Leg) bool {
