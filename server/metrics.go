@@ -49,7 +49,7 @@ var (
 	descConversations = prometheus.NewDesc("earshot_conversations", "Live conversations by channel and state.", []string{"channel", "state"}, nil)
 	descMonitors      = prometheus.NewDesc("earshot_monitors", "Supervisors monitoring, by mode.", []string{"mode"}, nil)
 	descAgents        = prometheus.NewDesc("earshot_agents", "Known agents by state.", []string{"state"}, nil)
-	descLegs          = prometheus.NewDesc("earshot_legs", "Live media legs (PeerConnections).", nil, nil)
+	descLegs          = prometheus.NewDesc("earshot_legs", "Live media legs (one transport per connected client).", nil, nil)
 	descSessions      = prometheus.NewDesc("earshot_signaling_sessions", "Live signaling sessions (attached or within resume grace).", nil, nil)
 )
 
