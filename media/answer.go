@@ -14,6 +14,8 @@ type answerParams struct {
 	candidates  []netip.AddrPort
 	// ssrcs are the slots' SSRCs, one per m-line.
 	ssrcs []uint32
+	// cname is the leg's RTCP CNAME, repeated in its SDES packets.
+	cname string
 	// sessionID is the o= line's session id.
 	sessionID uint64
 }
@@ -58,7 +60,7 @@ func buildAnswer(p answerParams) string {
 		stream, track := fmt.Sprintf("earshot-slot%d", i), fmt.Sprintf("slot%d", i)
 		fmt.Fprintf(&b, "a=%s\r\na=msid:%s %s\r\na=rtcp-mux\r\n", dir, stream, track)
 		fmt.Fprintf(&b, "a=rtpmap:%d opus/%d/%d\r\na=fmtp:%d %s\r\n", l.pt, opusClockRate, opusChannels, l.pt, opusFmtp)
-		fmt.Fprintf(&b, "a=ssrc:%d cname:earshot\r\na=ssrc:%d msid:%s %s\r\n", p.ssrcs[i], p.ssrcs[i], stream, track)
+		fmt.Fprintf(&b, "a=ssrc:%d cname:%s\r\na=ssrc:%d msid:%s %s\r\n", p.ssrcs[i], p.cname, p.ssrcs[i], stream, track)
 	}
 	return b.String()
 }

@@ -39,6 +39,14 @@ type Leg struct {
 	slots  []*slot  // egress: what this leg hears
 
 	counters legCounters
+	// mic is the microphone's reception state for the receiver reports
+	// (updated by the reader goroutine); reports is the reporter
+	// goroutine's state for this leg (reports.go).
+	mic     recvStats
+	reports legReports
+	// cname is the leg's RTCP CNAME (RFC 7022: random per session), the
+	// same in the answer's a=ssrc lines and in every SDES.
+	cname string
 
 	// Transport. localUfrag/localPwd are this side's ICE credentials,
 	// remoteUfrag the client's (checked in every binding request).
@@ -94,6 +102,7 @@ func newLeg(g *Group, p LegParams, ot offerTransport) *Leg {
 		connected:   make(chan struct{}),
 		ended:       make(chan error, 1),
 		done:        make(chan struct{}),
+		cname:       randomString(cnameLen),
 	}
 	l.recv = receiver{source: s.nextSource.Add(1), audioLevelID: ot.lines[0].audioLevelID, counters: &l.counters}
 	l.micSSRC.Store(ot.micSSRC)
@@ -103,13 +112,14 @@ func newLeg(g *Group, p LegParams, ot offerTransport) *Leg {
 		ssrcs[i] = rand.Uint32() | 1
 		l.slots[i] = &slot{
 			writer:       &slotWriter{leg: l, ssrc: ssrcs[i], pt: line.pt},
+			ssrc:         ssrcs[i],
 			audioLevelID: line.audioLevelID,
 			munger:       newMunger(uint16(rand.Uint32()), rand.Uint32()),
 		}
 	}
 	l.answer = buildAnswer(answerParams{
 		offer: ot, ufrag: l.localUfrag, pwd: l.localPwd, fingerprint: s.identity.fingerprint,
-		candidates: s.candidates, ssrcs: ssrcs, sessionID: rand.Uint64() >> 1,
+		candidates: s.candidates, ssrcs: ssrcs, cname: l.cname, sessionID: rand.Uint64() >> 1,
 	})
 	l.dc = newDTLSConn(l)
 	return l

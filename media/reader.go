@@ -29,6 +29,7 @@ type reader struct {
 	in  rtp.Packet
 	dec [packetSize]byte
 	out *egress
+	rtcpIn
 }
 
 // read is the reader goroutine. It ends when the socket is closed.
@@ -106,11 +107,15 @@ func (rd *reader) media(b []byte, from netip.AddrPort) {
 		return
 	}
 	l.seen(rd.now)
-	if len(b) < 12 {
+	if len(b) < 2 {
 		return
 	}
 	if pt := b[1] & 0x7f; pt >= 64 && pt <= 95 {
-		return // SRTCP (RFC 5761): the client's reports are not needed
+		rd.rtcp(l, b) // SRTCP (RFC 5761: packet types 192-223)
+		return
+	}
+	if len(b) < 12 {
+		return
 	}
 	rx := l.rx.Load()
 	if rx == nil {
@@ -133,6 +138,7 @@ func (rd *reader) media(b []byte, from netip.AddrPort) {
 			return
 		}
 	}
+	l.mic.update(rd.in.SequenceNumber, rd.in.Timestamp, rd.now)
 	l.recv.dispatch(&rd.in, rd.now, rd.out)
 }
 

@@ -47,7 +47,7 @@ type SFU struct {
 	// wg counts everything Close must wait for: AddLeg calls in progress,
 	// leg supervisors and OnClosed callbacks.
 	wg sync.WaitGroup
-	// loops counts the reader and the consent checker.
+	// loops counts the reader, the consent checker and the reporter.
 	loops sync.WaitGroup
 
 	ufragMu sync.Mutex
@@ -116,6 +116,7 @@ func New(p Params) (*SFU, error) {
 	}
 	s.loops.Go(s.read)
 	s.loops.Go(s.checkConsent)
+	s.loops.Go(s.report)
 	log.Info("sfu listening", "udp", conn.LocalAddr().String(), "slots", cfg.Slots, "candidates", len(cands))
 	return s, nil
 }
@@ -137,12 +138,18 @@ func (s *SFU) Stats() Stats {
 		total.Received += ls.Received
 		total.Forwarded += ls.Forwarded
 		total.Dropped += ls.Dropped
+		total.RTCPReceived += ls.RTCPReceived
+		total.RTCPDropped += ls.RTCPDropped
+		total.RTCPSent += ls.RTCPSent
 	}
 	return Stats{
 		Legs:             len(s.legs),
 		PacketsReceived:  total.Received,
 		PacketsForwarded: total.Forwarded,
 		PacketsDropped:   total.Dropped,
+		RTCPReceived:     total.RTCPReceived,
+		RTCPDropped:      total.RTCPDropped,
+		RTCPSent:         total.RTCPSent,
 	}
 }
 

@@ -25,6 +25,9 @@ const rtpVersion = 2
 // write, and rewrites them through its munger.
 type slot struct {
 	writer rtpWriter
+	// ssrc is the slot's stream as the listener knows it (the writer
+	// stamps it); the sender reports name it.
+	ssrc uint32
 	// audioLevelID is the RFC 6464 extension ID negotiated with the
 	// listener (0: not negotiated). The speaker's ID may differ, so the
 	// level is re-tagged, never copied blindly.
@@ -34,6 +37,12 @@ type slot struct {
 	// finished. A new source's first packet waits for it to reach zero so
 	// that the old source's last sequence number reaches the wire first.
 	inflight atomic.Int32
+
+	// sentPackets and sentOctets (payload bytes) count what was written,
+	// for the sender reports (RFC 3550 6.4.1). Only the reader goroutine
+	// adds; the reporter reads once a second.
+	sentPackets atomic.Uint32
+	sentOctets  atomic.Uint32
 
 	mu     sync.Mutex
 	source uint64 // speaker identity allowed to write; 0 = silent. Guarded by mu.
@@ -98,7 +107,21 @@ func (s *slot) forward(in *ingress, out *egress) bool {
 	p.PaddingSize = 0
 	err := s.writer.writeRTP(p, out)
 	s.inflight.Add(-1)
-	return err == nil
+	if err != nil {
+		return false
+	}
+	s.sentPackets.Add(1)
+	s.sentOctets.Add(uint32(len(p.Payload)))
+	return true
+}
+
+// rtpClock returns the RTP timestamp of the last packet the slot wrote and
+// when it was read, the pair a sender report extrapolates from; ok is
+// false before the first packet.
+func (s *slot) rtpClock() (ts uint32, at time.Time, ok bool) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	return uint32(s.munger.lastTS), s.munger.lastAt, s.munger.started
 }
 
 // claim checks the source and munges under the slot mutex. On success the

@@ -14,6 +14,11 @@ type Stats struct {
 	// PacketsDropped counts packets gated at ingress: their speaker had no
 	// listener at that moment (or the packet was not valid RTP).
 	PacketsDropped uint64
+	// RTCPReceived counts valid SRTCP packets from clients; RTCPDropped
+	// those that did not decrypt or parse (RTCP is never forwarded).
+	RTCPReceived, RTCPDropped uint64
+	// RTCPSent counts the SRTCP report packets sent to clients.
+	RTCPSent uint64
 }
 
 // LegStats are one leg's counters as a speaker.
@@ -25,13 +30,20 @@ type LegStats struct {
 	// Dropped counts packets gated at ingress because nobody may hear this
 	// leg at that moment.
 	Dropped uint64
+	// RTCPReceived counts valid SRTCP packets from this leg's client,
+	// RTCPDropped those that did not decrypt or parse.
+	RTCPReceived, RTCPDropped uint64
+	// RTCPSent counts the report packets sent to this leg's client.
+	RTCPSent uint64
 }
 
-// legCounters are written by the leg's reader goroutine only, so the atomic
-// adds never contend; the SFU sums them on demand instead of sharing one
+// legCounters are written by the leg's reader goroutine only (rtcpSent by
+// the reporter), so the atomic adds never contend; the SFU sums them on demand instead of sharing one
 // hot counter between all readers.
 type legCounters struct {
 	received, forwarded, dropped atomic.Uint64
+
+	rtcpReceived, rtcpDropped, rtcpSent atomic.Uint64
 }
 
 func (c *legCounters) snapshot() LegStats {
@@ -39,6 +51,10 @@ func (c *legCounters) snapshot() LegStats {
 		Received:  c.received.Load(),
 		Forwarded: c.forwarded.Load(),
 		Dropped:   c.dropped.Load(),
+
+		RTCPReceived: c.rtcpReceived.Load(),
+		RTCPDropped:  c.rtcpDropped.Load(),
+		RTCPSent:     c.rtcpSent.Load(),
 	}
 }
 
@@ -46,4 +62,7 @@ func (c *legCounters) add(s LegStats) {
 	c.received.Add(s.Received)
 	c.forwarded.Add(s.Forwarded)
 	c.dropped.Add(s.Dropped)
+	c.rtcpReceived.Add(s.RTCPReceived)
+	c.rtcpDropped.Add(s.RTCPDropped)
+	c.rtcpSent.Add(s.RTCPSent)
 }

@@ -38,6 +38,9 @@ func newMetrics(center *callcenter.Center, sfu *media.SFU, sessions sessionCount
 		counter("earshot_packets_received_total", "RTP packets received from speakers.", func(s media.Stats) uint64 { return s.PacketsReceived }),
 		counter("earshot_packets_forwarded_total", "RTP packet copies forwarded to listeners.", func(s media.Stats) uint64 { return s.PacketsForwarded }),
 		counter("earshot_packets_dropped_total", "RTP packets gated at ingress (speaker heard by nobody).", func(s media.Stats) uint64 { return s.PacketsDropped }),
+		counter("earshot_rtcp_sent_total", "RTCP compound packets sent (sender and receiver reports).", func(s media.Stats) uint64 { return s.RTCPSent }),
+		counter("earshot_rtcp_received_total", "RTCP packets received from clients.", func(s media.Stats) uint64 { return s.RTCPReceived }),
+		counter("earshot_rtcp_dropped_total", "RTCP packets from clients dropped as malformed or undecryptable.", func(s media.Stats) uint64 { return s.RTCPDropped }),
 		&stateCollector{center: center, sfu: sfu, sessions: sessions},
 	)
 	return m

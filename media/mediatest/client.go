@@ -78,6 +78,7 @@ type Client struct {
 	// speaker, so tests can tell when each packet was sent.
 	seqs    map[string][]uint32
 	slots   []slotState
+	rtcp    rtcpState
 	workers sync.WaitGroup // readers and RTCP drains; Add only while !closed
 }
 
@@ -170,7 +171,8 @@ func (c *Client) addTransceivers() error {
 		c.transceivers = append(c.transceivers, tr)
 	}
 
-	// Drain RTCP so pion's report interceptors run and buffers stay empty.
+	// Read RTCP so pion's report interceptors run, buffers stay empty and
+	// tests can see the SFU's reports.
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	readers := []interface {
@@ -183,9 +185,11 @@ func (c *Client) addTransceivers() error {
 		c.workers.Go(func() {
 			buf := make([]byte, 1500)
 			for {
-				if _, _, err := r.Read(buf); err != nil {
+				n, _, err := r.Read(buf)
+				if err != nil {
 					return
 				}
+				c.recordRTCP(buf[:n])
 			}
 		})
 	}

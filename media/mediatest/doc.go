@@ -25,6 +25,9 @@
 // discontinuities and timestamps going backwards, which must all stay zero
 // across the SFU's source switches, plus marker bits and audio-level
 // extensions. Renegotiations counts any negotiation event after the answer.
+// The RTCP the client receives is recorded too: the last sender report per
+// SSRC with the slot's count at its arrival (SenderReport), and the last
+// reception report about its microphone (MicReport).
 //
 // By default a client uses only 127.0.0.1, gathering a single host
 // candidate; set ClientParams.ListenIP for other setups.
