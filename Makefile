@@ -8,7 +8,7 @@ NPM ?= npm
 CHROMIUM ?= /usr/bin/chromium
 
 # Packages whose concurrency is the product: always tested with the race detector.
-RACE_PKGS := ./media/... ./signaling/... ./callcenter/... ./auth/...
+RACE_PKGS := ./media/... ./signaling/... ./callcenter/... ./auth/... ./internal/...
 
 .PHONY: run test build check-fmt vet test-go client test-client chromium
 

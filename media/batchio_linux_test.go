@@ -79,15 +79,3 @@ func TestBatchIO(t *testing.T) {
 		})
 	}
 }
-
-func TestPortOrder(t *testing.T) {
-	for _, p := range []uint16{0, 1, 3478, 0xABCD, 0xFFFF} {
-		if ntohs(htons(p)) != p {
-			t.Fatalf("%d", p)
-		}
-	}
-	b := htons(0x0102)
-	if bs := (*[2]byte)(unsafePointer(&b)); bs[0] != 1 || bs[1] != 2 {
-		t.Fatalf("htons(0x0102) = % x in memory", bs[:])
-	}
-}

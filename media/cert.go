@@ -1,18 +1,10 @@
 package media
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
-	"crypto/sha256"
 	"crypto/tls"
-	"crypto/x509"
-	"crypto/x509/pkix"
-	"encoding/hex"
-	"fmt"
-	"math/big"
-	"strings"
 	"time"
+
+	"github.com/earshot/earshot/internal/dtlscert"
 )
 
 // certificateLifetime is how long the SFU's self-signed DTLS certificate
@@ -30,43 +22,9 @@ type identity struct {
 }
 
 func newIdentity() (identity, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	c, err := dtlscert.New(dtlscert.Params{CommonName: "earshot", Lifetime: certificateLifetime})
 	if err != nil {
-		return identity{}, fmt.Errorf("certificate key: %w", err)
+		return identity{}, err
 	}
-	serial, err := rand.Int(rand.Reader, new(big.Int).Lsh(big.NewInt(1), 62))
-	if err != nil {
-		return identity{}, fmt.Errorf("certificate serial: %w", err)
-	}
-	now := time.Now()
-	tmpl := &x509.Certificate{
-		SerialNumber: serial,
-		Subject:      pkix.Name{CommonName: "earshot"},
-		NotBefore:    now.Add(-time.Hour),
-		NotAfter:     now.Add(certificateLifetime),
-	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
-	if err != nil {
-		return identity{}, fmt.Errorf("certificate: %w", err)
-	}
-	return identity{
-		cert:        tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key},
-		fingerprint: "sha-256 " + fingerprintHex(sha256Sum(der)),
-	}, nil
-}
-
-func sha256Sum(b []byte) []byte {
-	s := sha256.Sum256(b)
-	return s[:]
-}
-
-// fingerprintHex formats a digest as SDP does: uppercase hex pairs joined
-// by colons.
-func fingerprintHex(sum []byte) string {
-	h := strings.ToUpper(hex.EncodeToString(sum))
-	parts := make([]string, 0, len(sum))
-	for i := 0; i < len(h); i += 2 {
-		parts = append(parts, h[i:i+2])
-	}
-	return strings.Join(parts, ":")
+	return identity{cert: c.TLS, fingerprint: c.Fingerprint}, nil
 }

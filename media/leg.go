@@ -18,6 +18,8 @@ import (
 	"github.com/pion/dtls/v3"
 	"github.com/pion/srtp/v3"
 	"github.com/pion/webrtc/v4"
+
+	"github.com/earshot/earshot/internal/dtlsconn"
 )
 
 // LegID names a leg within its group (the domain uses UUIDs).
@@ -59,7 +61,7 @@ type Leg struct {
 	// micSSRC is the microphone's SSRC: declared in the offer, or the
 	// first one seen. Other SSRCs are dropped.
 	micSSRC atomic.Uint32
-	dc      *dtlsConn
+	dc      *dtlsconn.Conn
 	// rx decrypts the microphone; used by the SFU's reader goroutine only.
 	rx atomic.Pointer[srtp.Context]
 	// out is what the slots need to send to this leg, published whenever
@@ -255,9 +257,9 @@ func (l *Leg) handshake(ctx context.Context) (*dtls.Conn, error) {
 		err  error
 	)
 	if l.offer.dtlsClient {
-		conn, err = dtls.Client(l.dc, l.dc.addr(), cfg)
+		conn, err = dtls.Client(l.dc, l.dc.RemoteAddr(), cfg)
 	} else {
-		conn, err = dtls.Server(l.dc, l.dc.addr(), cfg)
+		conn, err = dtls.Server(l.dc, l.dc.RemoteAddr(), cfg)
 	}
 	if err != nil {
 		return nil, err

@@ -77,7 +77,7 @@ func (rd *reader) handle(b []byte, from netip.AddrPort) {
 	case c >= 20 && c <= 63:
 		if l := rd.leg(from); l != nil {
 			l.seen(rd.now)
-			l.dc.deliver(b)
+			l.dc.Deliver(b)
 		}
 	case c >= 128 && c <= 191:
 		rd.media(b, from)

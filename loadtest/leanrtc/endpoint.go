@@ -20,6 +20,8 @@ import (
 	"github.com/pion/rtp"
 	"github.com/pion/srtp/v3"
 	"github.com/pion/stun/v4"
+
+	"github.com/earshot/earshot/internal/dtlsconn"
 )
 
 // Timing of the ICE checks: a retransmission every checkInterval at first,
@@ -68,7 +70,7 @@ type Endpoint struct {
 	iceOK   chan struct{}
 	iceOnce sync.Once
 
-	dc      atomic.Pointer[dtlsConn]
+	dc      atomic.Pointer[dtlsconn.Conn]
 	rx      atomic.Pointer[srtp.Context] // used by the hub's reader only
 	tx      atomic.Pointer[txState]
 	profile atomic.Value // string
@@ -209,7 +211,7 @@ func (e *Endpoint) checkICE(ctx context.Context, a answer) error {
 
 // handshake runs DTLS in the role the answer gave this client and checks
 // the server's certificate against the answer's fingerprint.
-func (e *Endpoint) handshake(ctx context.Context, dc *dtlsConn, a answer) (*dtls.Conn, error) {
+func (e *Endpoint) handshake(ctx context.Context, dc *dtlsconn.Conn, a answer) (*dtls.Conn, error) {
 	logs := logging.NewDefaultLoggerFactory()
 	logs.DefaultLogLevel = logging.LogLevelDisabled
 	cfg := &dtls.Config{
@@ -296,7 +298,7 @@ func (e *Endpoint) handle(b []byte, from netip.AddrPort, now time.Time, hdr *rtp
 		e.handleSTUN(b, from)
 	case b[0] >= 20 && b[0] <= 63:
 		if dc := e.dc.Load(); dc != nil {
-			dc.deliver(b)
+			dc.Deliver(b)
 		}
 	case b[0] >= 128 && b[0] <= 191:
 		if len(b) < 12 || (b[1] >= 192 && b[1] <= 223) {

@@ -16,6 +16,8 @@ import (
 	"github.com/pion/rtp"
 	"golang.org/x/net/ipv4"
 	"golang.org/x/sys/unix"
+
+	"github.com/earshot/earshot/internal/udpbatch"
 )
 
 // Hub sizing.
@@ -34,13 +36,6 @@ const (
 // defaultBase is the first of the hub's loopback addresses: 127.100.0.1,
 // 127.100.0.2, ... (all of 127/8 is local on Linux).
 var defaultBase = netip.AddrFrom4([4]byte{127, 100, 0, 0})
-
-// mmsghdr is struct mmsghdr of 64-bit Linux.
-type mmsghdr struct {
-	hdr unix.Msghdr
-	len uint32
-	_   [4]byte
-}
 
 // Hub carries every endpoint's traffic on one UDP socket. Each endpoint
 // has its own loopback address (127.100.x.y) on the hub's port, so the
@@ -65,14 +60,14 @@ type Hub struct {
 	done   chan struct{}
 
 	// read side, reader goroutine only
-	rmsgs  [hubReadBatch]mmsghdr
+	rmsgs  [hubReadBatch]udpbatch.Mmsghdr
 	riov   [hubReadBatch]unix.Iovec
 	rnames [hubReadBatch]unix.RawSockaddrInet4
 	rctrl  [hubReadBatch][ctrlSize]byte
 	rbufs  [hubReadBatch][readBufferSize]byte
 
 	// write side, Pacer goroutine only
-	wmsgs  [hubSendBatch]mmsghdr
+	wmsgs  [hubSendBatch]udpbatch.Mmsghdr
 	wiov   [hubSendBatch]unix.Iovec
 	wnames [hubSendBatch]unix.RawSockaddrInet4
 	wctrl  [hubSendBatch][ctrlSize]byte
@@ -139,18 +134,18 @@ func NewHub(p HubParams) (*Hub, error) {
 	for i := range h.rmsgs {
 		h.riov[i].Base = &h.rbufs[i][0]
 		h.riov[i].SetLen(readBufferSize)
-		h.rmsgs[i].hdr.Iov = &h.riov[i]
-		h.rmsgs[i].hdr.SetIovlen(1)
-		h.rmsgs[i].hdr.Name = (*byte)(unsafe.Pointer(&h.rnames[i]))
-		h.rmsgs[i].hdr.Control = &h.rctrl[i][0]
+		h.rmsgs[i].Hdr.Iov = &h.riov[i]
+		h.rmsgs[i].Hdr.SetIovlen(1)
+		h.rmsgs[i].Hdr.Name = (*byte)(unsafe.Pointer(&h.rnames[i]))
+		h.rmsgs[i].Hdr.Control = &h.rctrl[i][0]
 	}
 	for i := range h.wmsgs {
-		h.wmsgs[i].hdr.Iov = &h.wiov[i]
-		h.wmsgs[i].hdr.SetIovlen(1)
-		h.wmsgs[i].hdr.Name = (*byte)(unsafe.Pointer(&h.wnames[i]))
-		h.wmsgs[i].hdr.Namelen = unix.SizeofSockaddrInet4
-		h.wmsgs[i].hdr.Control = &h.wctrl[i][0]
-		h.wmsgs[i].hdr.SetControllen(unix.CmsgSpace(unix.SizeofInet4Pktinfo))
+		h.wmsgs[i].Hdr.Iov = &h.wiov[i]
+		h.wmsgs[i].Hdr.SetIovlen(1)
+		h.wmsgs[i].Hdr.Name = (*byte)(unsafe.Pointer(&h.wnames[i]))
+		h.wmsgs[i].Hdr.Namelen = unix.SizeofSockaddrInet4
+		h.wmsgs[i].Hdr.Control = &h.wctrl[i][0]
+		h.wmsgs[i].Hdr.SetControllen(unix.CmsgSpace(unix.SizeofInet4Pktinfo))
 	}
 	go h.read()
 	return h, nil
@@ -223,7 +218,7 @@ func (h *Hub) read() {
 		now := time.Now()
 		for i := range n {
 			m := &h.rmsgs[i]
-			dst, ok := pktinfoDst(h.rctrl[i][:m.hdr.Controllen])
+			dst, ok := pktinfoDst(h.rctrl[i][:m.Hdr.Controllen])
 			if !ok {
 				continue
 			}
@@ -236,37 +231,16 @@ func (h *Hub) read() {
 				continue
 			}
 			sa := &h.rnames[i]
-			from := netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), ntohs(sa.Port))
-			e.handle(h.rbufs[i][:m.len], from, now, &hdr, &pkt, dec[:])
+			from := netip.AddrPortFrom(netip.AddrFrom4(sa.Addr), udpbatch.Ntohs(sa.Port))
+			e.handle(h.rbufs[i][:m.Len], from, now, &hdr, &pkt, dec[:])
 		}
 	}
 }
 
+// readBatch reads up to hubReadBatch datagrams, each with its
+// IP_PKTINFO control message. Reader goroutine only.
 func (h *Hub) readBatch() (int, error) {
-	var (
-		n     int
-		errno syscall.Errno
-	)
-	err := h.rc.Read(func(fd uintptr) bool {
-		for i := range h.rmsgs {
-			h.rmsgs[i].hdr.Namelen = unix.SizeofSockaddrInet4
-			h.rmsgs[i].hdr.SetControllen(ctrlSize)
-			h.rmsgs[i].hdr.Flags = 0
-		}
-		r, _, e := unix.Syscall6(unix.SYS_RECVMMSG, fd, uintptr(unsafe.Pointer(&h.rmsgs[0])), hubReadBatch, 0, 0, 0)
-		if e == unix.EAGAIN || e == unix.EINTR {
-			return false
-		}
-		n, errno = int(r), e
-		return true
-	})
-	if err != nil {
-		return 0, err
-	}
-	if errno != 0 {
-		return 0, errno
-	}
-	return n, nil
+	return udpbatch.Recv(h.rc, h.rmsgs[:], unix.SizeofSockaddrInet4, ctrlSize)
 }
 
 // pktinfoDst finds the destination address in an IP_PKTINFO control
@@ -286,18 +260,6 @@ func pktinfoDst(ctrl []byte) ([4]byte, bool) {
 	return [4]byte{}, false
 }
 
-func ntohs(p uint16) uint16 {
-	b := (*[2]byte)(unsafe.Pointer(&p))
-	return uint16(b[0])<<8 | uint16(b[1])
-}
-
-func htons(p uint16) uint16 {
-	var out uint16
-	b := (*[2]byte)(unsafe.Pointer(&out))
-	b[0], b[1] = byte(p>>8), byte(p)
-	return out
-}
-
 // writeFrom sends one datagram with source address src: STUN answers and
 // DTLS records, from any goroutine.
 func (h *Hub) writeFrom(src netip.Addr, b []byte, to netip.AddrPort) (int, error) {
@@ -315,7 +277,7 @@ func (h *Hub) commit(n int, src netip.Addr, to netip.AddrPort) {
 	i := h.wn
 	h.wiov[i].Base = &h.wbufs[i][0]
 	h.wiov[i].SetLen(n)
-	h.wnames[i] = unix.RawSockaddrInet4{Family: unix.AF_INET, Port: htons(to.Port()), Addr: to.Addr().As4()}
+	h.wnames[i] = unix.RawSockaddrInet4{Family: unix.AF_INET, Port: udpbatch.Htons(to.Port()), Addr: to.Addr().As4()}
 	c := (*unix.Cmsghdr)(unsafe.Pointer(&h.wctrl[i][0]))
 	c.Level, c.Type = unix.IPPROTO_IP, unix.IP_PKTINFO
 	c.SetLen(unix.CmsgLen(unix.SizeofInet4Pktinfo))
@@ -331,29 +293,8 @@ func (h *Hub) commit(n int, src netip.Addr, to netip.AddrPort) {
 func (h *Hub) flush() {
 	count := h.wn
 	h.wn = 0
-	for off := 0; off < count; {
-		var (
-			sent  int
-			errno syscall.Errno
-		)
-		err := h.rc.Write(func(fd uintptr) bool {
-			r, _, e := unix.Syscall6(unix.SYS_SENDMMSG, fd, uintptr(unsafe.Pointer(&h.wmsgs[off])), uintptr(count-off), 0, 0, 0)
-			if e == unix.EAGAIN || e == unix.EINTR {
-				return false
-			}
-			sent, errno = int(r), e
-			return true
-		})
-		switch {
-		case err != nil:
-			h.sendErrors.Add(uint64(count - off))
-			return
-		case errno != 0:
-			h.sendErrors.Add(1)
-			off++
-		default:
-			off += sent
-		}
+	if failed := udpbatch.Send(h.rc, h.wmsgs[:count]); failed > 0 {
+		h.sendErrors.Add(uint64(failed))
 	}
 }
 
