@@ -72,10 +72,7 @@ func (c *Center) endLocked(ob *outbox, conv *Conversation, reason EndReason) {
 	}
 	conv.state = ConvEnded
 	c.conversationEndedLocked(ob, conv, reason)
-	if conv.offerTimer != nil {
-		conv.offerTimer.Stop()
-		conv.offerTimer = nil
-	}
+	conv.stopOfferTimer()
 	if a := conv.offeredTo; a != nil {
 		conv.offeredTo = nil
 		a.conv = nil

@@ -69,6 +69,14 @@ type participant struct {
 	lastView string
 }
 
+// stopOfferTimer cancels the pending offer (or ringing) timeout, if any.
+func (conv *Conversation) stopOfferTimer() {
+	if conv.offerTimer != nil {
+		conv.offerTimer.Stop()
+		conv.offerTimer = nil
+	}
+}
+
 func (conv *Conversation) party(id PartyID) *participant {
 	for _, p := range conv.parties {
 		if p.id == id {

@@ -8,7 +8,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/earshot/earshot/auth"
-	"github.com/earshot/earshot/media"
 	"github.com/earshot/earshot/store"
 )
 
@@ -51,12 +50,9 @@ func (c *Center) Monitor(ctx context.Context, cl Client, p MonitorParams) (Monit
 		id: PartyID(uuid.NewString()), user: keyOf(id), name: id.Name, teams: slices.Clone(id.Teams),
 		role: PartySupervisor, mode: ModeListen, reason: p.Reason, client: cl, joinedAt: now, modeSince: now,
 	}
-	var leg *media.Leg // read after unlocking only through this local
-	if conv.channel == ChannelVoice {
-		if leg, err = c.addLeg(ctx, conv, sup.id, p.Offer); err != nil {
-			return MonitorResult{}, err
-		}
-		sup.leg = leg
+	leg, err := c.joinLeg(ctx, conv, sup, p.Offer)
+	if err != nil {
+		return MonitorResult{}, err
 	}
 	var res MonitorResult
 	err = c.audited(p.ConversationID, func() (store.Batch, error) {
@@ -85,14 +81,10 @@ func (c *Center) Monitor(ctx context.Context, cl Client, p MonitorParams) (Monit
 		return nil
 	})
 	if err != nil {
-		if leg != nil {
-			_ = conv.group.RemoveLeg(leg.ID())
-		}
+		discardLeg(conv, leg)
 		return MonitorResult{}, err
 	}
-	if leg != nil {
-		res.Answer = leg.Answer()
-	}
+	res.Answer = answerOf(leg)
 	return res, nil
 }
 

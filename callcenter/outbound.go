@@ -8,7 +8,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/earshot/earshot/auth"
-	"github.com/earshot/earshot/media"
 )
 
 // EventConversationIncoming rings a customer for an outbound conversation.
@@ -121,9 +120,7 @@ func (c *Center) Dial(ctx context.Context, cl Client, p DialParams) (AcceptResul
 		}
 		return AcceptResult{}, err
 	}
-	if leg != nil {
-		res.Answer = leg.Answer()
-	}
+	res.Answer = answerOf(leg)
 	return res, nil
 }
 
@@ -168,12 +165,9 @@ func (c *Center) Answer(ctx context.Context, cl Client, p AnswerParams) (StartRe
 		id: PartyID(uuid.NewString()), user: keyOf(id), name: id.Name, teams: slices.Clone(id.Teams),
 		role: PartyCustomer, client: cl, joinedAt: c.now(),
 	}
-	var leg *media.Leg
-	if conv.channel == ChannelVoice {
-		if leg, err = c.addLeg(ctx, conv, cust.id, p.Offer); err != nil {
-			return StartResult{}, err
-		}
-		cust.leg = leg
+	leg, err := c.joinLeg(ctx, conv, cust, p.Offer)
+	if err != nil {
+		return StartResult{}, err
 	}
 	var res StartResult
 	err = c.do(func(ob *outbox) error {
@@ -183,10 +177,7 @@ func (c *Center) Answer(ctx context.Context, cl Client, p AnswerParams) (StartRe
 		if legDead(leg) {
 			return ErrMediaFailed
 		}
-		if conv.offerTimer != nil {
-			conv.offerTimer.Stop()
-			conv.offerTimer = nil
-		}
+		conv.stopOfferTimer()
 		conv.dialed = nil
 		conv.parties = append(conv.parties, cust)
 		conv.state = ConvActive
@@ -204,14 +195,10 @@ func (c *Center) Answer(ctx context.Context, cl Client, p AnswerParams) (StartRe
 		return nil
 	})
 	if err != nil {
-		if leg != nil {
-			_ = conv.group.RemoveLeg(leg.ID())
-		}
+		discardLeg(conv, leg)
 		return StartResult{}, err
 	}
-	if leg != nil {
-		res.Answer = leg.Answer()
-	}
+	res.Answer = answerOf(leg)
 	return res, nil
 }
 

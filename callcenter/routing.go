@@ -8,7 +8,6 @@ import (
 	"github.com/google/uuid"
 
 	"github.com/earshot/earshot/auth"
-	"github.com/earshot/earshot/media"
 )
 
 // StartParams is a customer's request to be connected.
@@ -96,9 +95,7 @@ func (c *Center) StartConversation(ctx context.Context, cl Client, p StartParams
 		}
 		return StartResult{}, err
 	}
-	if leg != nil {
-		res.Answer = leg.Answer()
-	}
+	res.Answer = answerOf(leg)
 	return res, nil
 }
 
@@ -179,10 +176,7 @@ func (c *Center) offerExpired(id ConversationID, seq uint64) {
 
 // requeueLocked puts a conversation back at its old place in the queue.
 func (c *Center) requeueLocked(ob *outbox, conv *Conversation) {
-	if conv.offerTimer != nil {
-		conv.offerTimer.Stop()
-		conv.offerTimer = nil
-	}
+	conv.stopOfferTimer()
 	if a := conv.offeredTo; a != nil {
 		conv.offeredTo = nil
 		a.conv = nil
@@ -250,12 +244,9 @@ func (c *Center) Accept(ctx context.Context, cl Client, p AcceptParams) (AcceptR
 		id: PartyID(uuid.NewString()), user: a.key, name: id.Name, teams: slices.Clone(id.Teams),
 		role: PartyAgent, client: cl, joinedAt: c.now(),
 	}
-	var leg *media.Leg // see StartConversation
-	if conv.channel == ChannelVoice {
-		if leg, err = c.addLeg(ctx, conv, ag.id, p.Offer); err != nil {
-			return AcceptResult{}, err
-		}
-		ag.leg = leg
+	leg, err := c.joinLeg(ctx, conv, ag, p.Offer)
+	if err != nil {
+		return AcceptResult{}, err
 	}
 	var res AcceptResult
 	err = c.do(func(ob *outbox) error {
@@ -265,10 +256,7 @@ func (c *Center) Accept(ctx context.Context, cl Client, p AcceptParams) (AcceptR
 		if legDead(leg) {
 			return ErrMediaFailed
 		}
-		if conv.offerTimer != nil {
-			conv.offerTimer.Stop()
-			conv.offerTimer = nil
-		}
+		conv.stopOfferTimer()
 		conv.offeredTo = nil
 		conv.parties = append(conv.parties, ag)
 		conv.state = ConvActive
@@ -289,14 +277,10 @@ func (c *Center) Accept(ctx context.Context, cl Client, p AcceptParams) (AcceptR
 		return nil
 	})
 	if err != nil {
-		if leg != nil {
-			_ = conv.group.RemoveLeg(leg.ID())
-		}
+		discardLeg(conv, leg)
 		return AcceptResult{}, err
 	}
-	if leg != nil {
-		res.Answer = leg.Answer()
-	}
+	res.Answer = answerOf(leg)
 	return res, nil
 }
 

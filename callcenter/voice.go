@@ -42,13 +42,41 @@ func (c *Center) openFirstLeg(ctx context.Context, conv *Conversation, p *partic
 		return nil, nil
 	}
 	conv.group = c.sfu.NewGroup(string(conv.id))
-	leg, err := c.addLeg(ctx, conv, p.id, offer)
+	leg, err := c.joinLeg(ctx, conv, p, offer)
 	if err != nil {
 		conv.group.Close()
+	}
+	return leg, err
+}
+
+// joinLeg negotiates the leg of party p joining a voice conversation, without
+// the state lock; chat needs none. Like openFirstLeg it returns the leg for
+// use after unlocking (see answerOf and discardLeg).
+func (c *Center) joinLeg(ctx context.Context, conv *Conversation, p *participant, offer string) (*media.Leg, error) {
+	if conv.channel != ChannelVoice {
+		return nil, nil
+	}
+	leg, err := c.addLeg(ctx, conv, p.id, offer)
+	if err != nil {
 		return nil, err
 	}
 	p.leg = leg
 	return leg, nil
+}
+
+// discardLeg closes a leg negotiated for a join the domain then refused.
+func discardLeg(conv *Conversation, leg *media.Leg) {
+	if leg != nil {
+		_ = conv.group.RemoveLeg(leg.ID())
+	}
+}
+
+// answerOf is the SDP answer to return for a leg; "" for chat.
+func answerOf(leg *media.Leg) string {
+	if leg == nil {
+		return ""
+	}
+	return leg.Answer()
 }
 
 // legDead reports whether a leg negotiated outside the lock has already
