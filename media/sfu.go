@@ -72,7 +72,6 @@ func New(p Params) (*SFU, error) {
 	if log == nil {
 		log = slog.Default()
 	}
-	log = log.With("component", "media")
 	id, err := newIdentity()
 	if err != nil {
 		return nil, fmt.Errorf("new sfu: %w", err)

@@ -96,7 +96,7 @@ func NewServer(p ServerParams) *Server {
 		cfg:      p.Config.withDefaults(),
 		verifier: p.Verifier,
 		handler:  p.Handler,
-		log:      log.With("component", "signaling"),
+		log:      log, // the caller names the component
 		ctx:      ctx,
 		cancel:   cancel,
 		kill:     make(chan struct{}),
