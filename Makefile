@@ -4,13 +4,15 @@
 export PATH := $(PATH):/usr/local/go/bin
 GO ?= go
 NPM ?= npm
-# Debian's Chromium drives the browser tests; never a browser downloaded by npm.
+# Debian's Chromium and Firefox ESR drive the browser tests; never a browser
+# downloaded by npm.
 CHROMIUM ?= /usr/bin/chromium
+FIREFOX ?= /usr/bin/firefox-esr
 
 # Packages whose concurrency is the product: always tested with the race detector.
 RACE_PKGS := ./media/... ./signaling/... ./callcenter/... ./auth/... ./internal/...
 
-.PHONY: run test build check-fmt vet test-go client test-client chromium
+.PHONY: run test build check-fmt vet test-go client test-client browsers
 
 ## run: build the browser apps, then start the server with embedded defaults
 ## (prints where to open it and demo logins)
@@ -47,14 +49,20 @@ node_modules: package.json package-lock.json
 	@touch node_modules
 
 ## test-client: vitest unit tests of the SDK, then the browser end to end
-test-client: client chromium
+## (Chromium and Firefox ESR, in a network namespace of their own:
+## client/e2e/isolated-net.sh)
+test-client: client browsers
 	$(NPM) test
 	$(NPM) run test:e2e
 
-chromium:
-	@if [ ! -x "$(CHROMIUM)" ]; then \
-		if [ "$$(id -u)" != 0 ]; then echo "$(CHROMIUM) is missing: run 'apt-get install chromium' as root"; exit 1; fi; \
-		echo "installing Debian's chromium for the browser tests"; \
+browsers:
+	@missing=""; \
+	[ -x "$(CHROMIUM)" ] || missing="$$missing chromium"; \
+	[ -x "$(FIREFOX)" ] || missing="$$missing firefox-esr"; \
+	command -v unshare >/dev/null && command -v ip >/dev/null || missing="$$missing util-linux iproute2"; \
+	if [ -n "$$missing" ]; then \
+		if [ "$$(id -u)" != 0 ]; then echo "missing for the browser tests:$$missing — run 'apt-get install$$missing' as root"; exit 1; fi; \
+		echo "installing Debian's$$missing for the browser tests"; \
 		DEBIAN_FRONTEND=noninteractive apt-get update -qq && \
-		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq chromium; \
+		DEBIAN_FRONTEND=noninteractive apt-get install -y -qq $$missing; \
 	fi

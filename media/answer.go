@@ -26,23 +26,22 @@ type answerParams struct {
 // m-line the client's Opus payload type and audio-level extension ID, the
 // slot's SSRC and its own stream, so a browser plays each slot through its
 // own MediaStream. The first m-line is sendrecv (the microphone and slot
-// 0), the others sendonly.
+// 0), the others sendonly. Every accepted m-line gets port 9, the ones
+// offered bundle-only included, as browsers' own answers do: the tagged
+// m-line's transport carries them all.
 func buildAnswer(p answerParams) string {
 	var b strings.Builder
-	mids := make([]string, len(p.offer.lines))
-	for i, l := range p.offer.lines {
-		mids[i] = l.mid
-	}
 	setup := "passive"
 	if p.offer.dtlsClient {
 		setup = "active"
 	}
 	fmt.Fprintf(&b, "v=0\r\no=- %d 2 IN IP4 0.0.0.0\r\ns=-\r\nt=0 0\r\n", p.sessionID)
 	b.WriteString("a=ice-lite\r\n")
-	fmt.Fprintf(&b, "a=group:BUNDLE %s\r\na=msid-semantic: WMS *\r\n", strings.Join(mids, " "))
+	// The offer's group order: its tagged m-line stays the tagged one.
+	fmt.Fprintf(&b, "a=group:BUNDLE %s\r\na=msid-semantic: WMS *\r\n", strings.Join(p.offer.bundle, " "))
 	for i, l := range p.offer.lines {
 		fmt.Fprintf(&b, "m=audio 9 UDP/TLS/RTP/SAVPF %d\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n", l.pt)
-		if i == 0 {
+		if i == p.offer.tagged {
 			for j, c := range p.candidates {
 				fmt.Fprintf(&b, "a=candidate:%d 1 udp %d %s %d typ host\r\n", j+1, candidatePriority(j), c.Addr(), c.Port())
 			}

@@ -6,9 +6,6 @@ const (
 	opusClockRate = 48000
 	opusChannels  = 2
 	opusFmtp      = "minptime=10;useinbandfec=1"
-	// opusPayloadType is used when an m-line's Opus payload type cannot be
-	// read (never, after validation).
-	opusPayloadType = 111
 	// opusFrameTicks is one 20 ms Opus frame in RTP timestamp units.
 	opusFrameTicks = opusClockRate / 50
 )

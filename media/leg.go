@@ -288,12 +288,14 @@ func (l *Leg) verifyFingerprint(raw [][]byte, _ [][]*x509.Certificate) error {
 	if len(raw) == 0 {
 		return errFingerprint
 	}
-	h := l.offer.hash.New()
-	h.Write(raw[0])
-	if subtle.ConstantTimeCompare(h.Sum(nil), l.offer.fingerprint) != 1 {
-		return errFingerprint
+	for _, fp := range l.offer.fingerprints {
+		h := fp.hash.New()
+		h.Write(raw[0])
+		if subtle.ConstantTimeCompare(h.Sum(nil), fp.sum) == 1 {
+			return nil
+		}
 	}
-	return nil
+	return errFingerprint
 }
 
 // startSRTP derives the leg's SRTP contexts from the DTLS exporter (RFC

@@ -37,64 +37,55 @@ type offerLine struct {
 	audioLevelID uint8
 }
 
+// fingerprint is one certificate fingerprint of the offer (RFC 8122).
+type fingerprint struct {
+	hash crypto.Hash
+	sum  []byte
+}
+
 // offerTransport is everything about the client's transport an offer
-// carries: ICE credentials, the DTLS certificate fingerprint and role, the
+// carries: ICE credentials, the DTLS certificate fingerprints and role, the
 // BUNDLE group and each m-line's codec details.
 type offerTransport struct {
-	ufrag, pwd  string
-	hash        crypto.Hash
-	fingerprint []byte
+	ufrag, pwd string
+	// fingerprints are the offer's usable certificate fingerprints; the
+	// client's certificate must match one (RFC 8122 section 5 allows
+	// several, of different hash functions).
+	fingerprints []fingerprint
 	// dtlsClient is true when this side must be the DTLS client (the offer
 	// said setup:passive); an actpass or active offer makes it the server.
 	dtlsClient bool
 	lines      []offerLine
+	// bundle is the BUNDLE group's mids in the offer's order: the first is
+	// the offerer-tagged m-line, which the answer keeps first (RFC 8843
+	// section 7.3.1).
+	bundle []string
+	// tagged is the index of the offerer-tagged m-line: it carries the
+	// shared transport, and the answer's candidates.
+	tagged int
 	// micSSRC is the SSRC the offer declares for its microphone (0: none
 	// declared; the first one seen is then taken).
 	micSSRC uint32
 }
 
-// parseOffer validates the offer's shape (validateOffer) and extracts its
+// parseOffer validates the offer's shape (checkShape) and extracts its
 // transport. Earshot carries every m-line on one BUNDLEd transport, so the
-// offer must bundle all of them.
+// offer must bundle all of them in one group; the transport attributes are
+// the tagged m-line's, falling back to the session level (RFC 8843 section
+// 7.2: only the tagged m-line needs to carry them, and a bundle-only
+// m-line may carry none).
 func parseOffer(raw string, slots int) (offerTransport, error) {
-	if err := validateOffer(raw, slots); err != nil {
+	desc, err := unmarshalOffer(raw)
+	if err != nil {
 		return offerTransport{}, err
 	}
-	var desc sdp.SessionDescription
-	if err := desc.UnmarshalString(raw); err != nil {
-		return offerTransport{}, fmt.Errorf("%w: unparseable sdp: %v", ErrBadOffer, err)
+	if err := checkShape(desc, slots); err != nil {
+		return offerTransport{}, err
 	}
-	var t offerTransport
-	fp := ""
-	setup := ""
-	take := func(attrs []sdp.Attribute) {
-		for _, a := range attrs {
-			switch a.Key {
-			case "ice-ufrag":
-				t.ufrag = a.Value
-			case "ice-pwd":
-				t.pwd = a.Value
-			case "fingerprint":
-				fp = a.Value
-			case "setup":
-				setup = a.Value
-			}
-		}
-	}
-	take(desc.Attributes)
-	var bundle []string
-	for _, a := range desc.Attributes {
-		if a.Key == "group" {
-			if f := strings.Fields(a.Value); len(f) > 0 && f[0] == "BUNDLE" {
-				bundle = f[1:]
-			}
-		}
-	}
+	t := offerTransport{bundle: bundleGroup(desc), tagged: -1}
 	for i, md := range desc.MediaDescriptions {
-		if i == 0 {
-			take(md.Attributes)
-		}
-		line := offerLine{pt: opusPayloadTypeOf(md)}
+		pt, _ := opusPayloadTypeOf(md) // checkShape: present
+		line := offerLine{pt: pt}
 		for _, a := range md.Attributes {
 			switch a.Key {
 			case "mid":
@@ -112,61 +103,114 @@ func parseOffer(raw string, slots int) (offerTransport, error) {
 				}
 			}
 		}
-		if line.mid == "" {
+		switch {
+		case line.mid == "":
 			return offerTransport{}, fmt.Errorf("%w: m-line %d has no mid", ErrBadOffer, i)
-		}
-		if !slices.Contains(bundle, line.mid) {
+		case len(line.mid) > 32:
+			return offerTransport{}, fmt.Errorf("%w: m-line %d has a mid of %d bytes (at most 32)", ErrBadOffer, i, len(line.mid))
+		case !slices.Contains(t.bundle, line.mid):
 			return offerTransport{}, fmt.Errorf("%w: m-line %d (mid %s) is not in the BUNDLE group", ErrBadOffer, i, line.mid)
+		}
+		for _, prev := range t.lines {
+			if prev.mid == line.mid {
+				return offerTransport{}, fmt.Errorf("%w: m-line %d repeats mid %s", ErrBadOffer, i, line.mid)
+			}
+		}
+		if line.mid == t.bundle[0] {
+			t.tagged = i
 		}
 		t.lines = append(t.lines, line)
 	}
-	switch {
-	case t.ufrag == "" || t.pwd == "":
-		return offerTransport{}, fmt.Errorf("%w: no ice-ufrag/ice-pwd", ErrBadOffer)
-	case len(t.ufrag) > 256 || len(t.pwd) > 256:
-		return offerTransport{}, fmt.Errorf("%w: ice credentials too long", ErrBadOffer)
+	if len(t.bundle) != len(t.lines) {
+		return offerTransport{}, fmt.Errorf("%w: the BUNDLE group names %d mids for %d m-lines", ErrBadOffer, len(t.bundle), len(t.lines))
 	}
-	algo, value, _ := strings.Cut(strings.TrimSpace(fp), " ")
-	h, ok := fingerprintHashes[strings.ToLower(algo)]
-	if !ok {
-		return offerTransport{}, fmt.Errorf("%w: no usable certificate fingerprint (%q)", ErrBadOffer, algo)
+	if t.tagged < 0 {
+		return offerTransport{}, fmt.Errorf("%w: no m-line has the tagged mid %s", ErrBadOffer, t.bundle[0])
 	}
-	sum, err := hex.DecodeString(strings.ReplaceAll(strings.TrimSpace(value), ":", ""))
-	if err != nil || len(sum) != h.Size() {
-		return offerTransport{}, fmt.Errorf("%w: malformed %s fingerprint", ErrBadOffer, algo)
-	}
-	t.hash, t.fingerprint = h, sum
-	switch setup {
-	case "", "actpass", "active":
-	case "passive":
-		t.dtlsClient = true
-	default:
-		return offerTransport{}, fmt.Errorf("%w: setup:%s", ErrBadOffer, setup)
+	if err := t.takeTransport(desc.Attributes, desc.MediaDescriptions[t.tagged].Attributes); err != nil {
+		return offerTransport{}, err
 	}
 	return t, nil
 }
 
-// opusPayloadTypeOf returns the first payload type of the m-line's formats
-// whose rtpmap is opus/48000 (validateOffer guarantees there is one).
-func opusPayloadTypeOf(md *sdp.MediaDescription) uint8 {
-	for _, f := range md.MediaName.Formats {
-		for _, a := range md.Attributes {
-			if a.Key != "rtpmap" {
-				continue
-			}
-			pt, codec, ok := strings.Cut(a.Value, " ")
-			if !ok || pt != f {
-				continue
-			}
-			parts := strings.Split(strings.TrimSpace(codec), "/")
-			if len(parts) >= 2 && strings.EqualFold(parts[0], "opus") && parts[1] == strconv.Itoa(opusClockRate) {
-				if n, err := strconv.ParseUint(pt, 10, 7); err == nil {
-					return uint8(n)
+// takeTransport reads ICE credentials, fingerprints and the DTLS role,
+// the media level (the tagged m-line) overriding the session level.
+func (t *offerTransport) takeTransport(session, media []sdp.Attribute) error {
+	value := func(key string) string {
+		for _, attrs := range [][]sdp.Attribute{media, session} {
+			for _, a := range attrs {
+				if a.Key == key {
+					return a.Value
 				}
 			}
 		}
+		return ""
 	}
-	return opusPayloadType
+	t.ufrag, t.pwd = value("ice-ufrag"), value("ice-pwd")
+	switch {
+	case t.ufrag == "" || t.pwd == "":
+		return fmt.Errorf("%w: no ice-ufrag/ice-pwd", ErrBadOffer)
+	case len(t.ufrag) > 256 || len(t.pwd) > 256:
+		return fmt.Errorf("%w: ice credentials too long", ErrBadOffer)
+	case !isICEChars(t.ufrag) || !isICEChars(t.pwd):
+		return fmt.Errorf("%w: ice credentials use characters outside ice-char (RFC 8839)", ErrBadOffer)
+	}
+	// Media-level fingerprints replace session-level ones (RFC 8122
+	// section 5); each must be well formed, and at least one must use a
+	// hash function this side knows.
+	fps := attributeValues(media, "fingerprint")
+	if len(fps) == 0 {
+		fps = attributeValues(session, "fingerprint")
+	}
+	var unknown []string
+	for _, fp := range fps {
+		algo, v, _ := strings.Cut(strings.TrimSpace(fp), " ")
+		h, ok := fingerprintHashes[strings.ToLower(algo)]
+		if !ok {
+			unknown = append(unknown, algo)
+			continue
+		}
+		sum, err := hex.DecodeString(strings.ReplaceAll(strings.TrimSpace(v), ":", ""))
+		if err != nil || len(sum) != h.Size() {
+			return fmt.Errorf("%w: malformed %s fingerprint", ErrBadOffer, algo)
+		}
+		t.fingerprints = append(t.fingerprints, fingerprint{hash: h, sum: sum})
+	}
+	if len(t.fingerprints) == 0 {
+		return fmt.Errorf("%w: no usable certificate fingerprint (%q)", ErrBadOffer, strings.Join(unknown, ","))
+	}
+	switch setup := value("setup"); setup {
+	case "", "actpass", "active":
+	case "passive":
+		t.dtlsClient = true
+	default:
+		return fmt.Errorf("%w: setup:%s", ErrBadOffer, setup)
+	}
+	return nil
+}
+
+// attributeValues returns the values of every attribute named key.
+func attributeValues(attrs []sdp.Attribute, key string) []string {
+	var out []string
+	for _, a := range attrs {
+		if a.Key == key {
+			out = append(out, a.Value)
+		}
+	}
+	return out
+}
+
+// isICEChars reports whether s uses only ice-char: ALPHA / DIGIT / "+" / "/"
+// (RFC 8839 section 5.4). Credentials end up in STUN USERNAME comparisons
+// and in the answer; nothing else may reach either.
+func isICEChars(s string) bool {
+	for i := 0; i < len(s); i++ {
+		c := s[i]
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || c == '+' || c == '/') {
+			return false
+		}
+	}
+	return true
 }
 
 // extmapID parses "id[/direction] uri ..." and returns id if uri matches.

@@ -20,7 +20,7 @@ func TestParseOffer(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	if ot.ufrag != "cli1" || ot.pwd != "clientpasswordclientpassword" || ot.hash != crypto.SHA256 || len(ot.fingerprint) != 32 || ot.fingerprint[0] != 0xAB {
+	if ot.ufrag != "cli1" || ot.pwd != "clientpasswordclientpassword" || len(ot.fingerprints) != 1 || ot.fingerprints[0].hash != crypto.SHA256 || len(ot.fingerprints[0].sum) != 32 || ot.fingerprints[0].sum[0] != 0xAB {
 		t.Fatalf("transport %+v", ot)
 	}
 	if ot.dtlsClient || ot.micSSRC != 424242 {

@@ -21,7 +21,7 @@ import { mkdirSync } from 'node:fs';
 import { join } from 'node:path';
 import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
-import { launchParticipant, type Participant } from './harness/browser';
+import { launchParticipant, signIn as openAs, type Participant } from './harness/browser';
 import { buildServer, repoRoot, startServer, waitFor, type RunningServer } from './harness/server';
 import { hears, sampleTones, silent, waitSample, type Tone, type ToneSample } from './harness/tones';
 
@@ -59,17 +59,9 @@ afterAll(async () => {
   await server?.stop();
 });
 
-/** Opens a demo user's screen from the start page (with raw microphone audio: the tone must not be noise-suppressed). */
+/** Opens a demo user's screen from the start page, optionally with a screenshot of the start page. */
 async function signIn(p: Participant, user: string, shot?: string): Promise<void> {
-  await p.page.goto('/');
-  const link = p.page.locator(`a[data-user="${user}"]`);
-  await link.waitFor({ timeout: T });
-  if (shot) await screenshot(p.page, shot);
-  const href = await link.getAttribute('href');
-  expect(href).toMatch(/^\/(customer|agent|supervisor)\/#token=/);
-  p.requests.length = 0; // from here on: what the app's own page loads
-  await p.page.goto(href!.replace('/#', '/?audio=raw#'));
-  await p.page.locator('.conn[data-state="connected"]').waitFor({ timeout: T });
+  await openAs(p, user, shot ? () => screenshot(p.page, shot) : undefined);
 }
 
 async function screenshot(page: Page, name: string): Promise<void> {

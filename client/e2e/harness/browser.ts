@@ -8,6 +8,8 @@ import { tmpdir } from 'node:os';
 import { join } from 'node:path';
 import { chromium, type BrowserContext, type Page } from 'playwright-core';
 import { artifacts } from './server';
+
+const T = 60_000; // UI waits: generous for a loaded 2-core machine
 import { writeToneWav } from './wav';
 
 /** A participant's browser. */
@@ -78,4 +80,21 @@ export async function launchParticipant(name: string, tone: number, baseURL: str
       rmSync(profile, { recursive: true, force: true });
     },
   };
+}
+
+/**
+ * Opens a demo user's screen from the start page, with raw microphone audio
+ * (the tone must not be noise-suppressed). beforeOpen runs once the start
+ * page shows the user's link (e.g. to take a screenshot of it).
+ */
+export async function signIn(p: Participant, user: string, beforeOpen?: () => Promise<void>): Promise<void> {
+  await p.page.goto('/');
+  const link = p.page.locator(`a[data-user="${user}"]`);
+  await link.waitFor({ timeout: T });
+  await beforeOpen?.();
+  const href = await link.getAttribute('href');
+  if (!href || !/^\/(customer|agent|supervisor)\/#token=/.test(href)) throw new Error(`unexpected demo link ${href}`);
+  p.requests.length = 0; // from here on: what the app's own page loads
+  await p.page.goto(href.replace('/#', '/?audio=raw#'));
+  await p.page.locator('.conn[data-state="connected"]').waitFor({ timeout: T });
 }

@@ -10,8 +10,15 @@
  * or concealment artefacts, which raise every frequency alike) are not
  * mistaken for a tone.
  */
-import type { Page } from 'playwright-core';
 import { waitFor } from './server';
+
+/**
+ * What the measurements need of a page: running a function in it. Both
+ * Playwright's page (Chromium) and puppeteer's (Firefox) have it.
+ */
+export interface PageEvaluator {
+  evaluate<R, A>(fn: (arg: A) => Promise<R>, arg: A): Promise<R>;
+}
 
 /** The three microphones. */
 export const TONES = { customer: 440, agent: 660, supervisor: 880 } as const;
@@ -41,7 +48,7 @@ export interface ToneSample {
 }
 
 /** Samples the page's call for windowMs. */
-export async function sampleTones(page: Page, windowMs: number): Promise<ToneSample> {
+export async function sampleTones(page: PageEvaluator, windowMs: number): Promise<ToneSample> {
   const raw = await page.evaluate(
     async ({ freqs, side, windowMs, prominence, minDb }) => {
       const c = window.earshotClient?.conversations.find((x) => x.call && !x.ended);
@@ -81,7 +88,7 @@ export const hears = (s: ToneSample, t: Tone): boolean => s.median[t] > HEARD_DB
 export const silent = (s: ToneSample, t: Tone): boolean => s.median[t] < ABSENT_DB && s.tonalFrames[t] === 0;
 
 /** Samples windows until cond holds for one; returns that window. */
-export async function waitSample(page: Page, what: string, cond: (s: ToneSample) => boolean, timeoutMs = 30_000, windowMs = 600): Promise<ToneSample> {
+export async function waitSample(page: PageEvaluator, what: string, cond: (s: ToneSample) => boolean, timeoutMs = 30_000, windowMs = 600): Promise<ToneSample> {
   let last: ToneSample | undefined;
   await waitFor(
     what,
