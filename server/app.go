@@ -8,6 +8,7 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"slices"
 	"sync/atomic"
 	"time"
 
@@ -15,6 +16,7 @@ import (
 
 	"github.com/earshot/earshot/auth"
 	"github.com/earshot/earshot/callcenter"
+	"github.com/earshot/earshot/internal/hostcheck"
 	"github.com/earshot/earshot/media"
 	"github.com/earshot/earshot/signaling"
 )
@@ -23,7 +25,8 @@ import (
 type app struct {
 	cfg     Config
 	log     *slog.Logger
-	hmac    *auth.HMAC // nil in OIDC mode
+	hosts   *hostcheck.List // the Host allow-list (hostguard.go)
+	hmac    *auth.HMAC      // nil in OIDC mode
 	sfu     *media.SFU
 	center  *callcenter.Center
 	sig     *signaling.Server
@@ -35,6 +38,10 @@ type app struct {
 
 func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	a := &app{cfg: cfg, log: log}
+	var err error
+	if a.hosts, err = allowedHosts(cfg); err != nil {
+		return nil, err
+	}
 	verifier, err := a.newVerifier(ctx)
 	if err != nil {
 		return nil, err
@@ -58,7 +65,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		Center: a.center, Logger: log.With("component", "signaling"),
 		ObserveModeSwitch: func(d time.Duration) { observe(d) },
 	})
-	a.sig = signaling.NewServer(signaling.ServerParams{Config: cfg.Signaling, Verifier: verifier, Handler: disp, Logger: log.With("component", "signaling")})
+	a.sig = signaling.NewServer(signaling.ServerParams{Config: cfg.Signaling, Verifier: verifier, Handler: disp, Logger: log.With("component", "signaling"), Hosts: a.hosts})
 	a.metrics = newMetrics(a.center, a.sfu, a.sig)
 	observe = a.metrics.observeModeSwitch
 	a.metrics.reg.MustRegister(a.storage.collectors()...)
@@ -77,7 +84,10 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	mux.Handle("GET /api/v1/", a.reportingAPI(verifier)) // audit search, export, summary, history (reporting/)
 	a.routeDevLogin(mux)
 	a.routeWeb(mux) // GET /: the browser apps, the least specific route
-	a.httpSrv = &http.Server{Handler: securityHeaders(mux), ReadHeaderTimeout: 10 * time.Second}
+	if slices.Contains(cfg.HTTP.AllowedHosts, "*") {
+		log.Warn(`http.allowed_hosts contains "*": the Host check is off and DNS rebinding can reach this server; use it for development only`)
+	}
+	a.httpSrv = &http.Server{Handler: securityHeaders(hostGuard(a.hosts, log, mux)), ReadHeaderTimeout: 10 * time.Second}
 	return a, nil
 }
 

@@ -41,6 +41,11 @@ type HTTPConfig struct {
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
 	// PprofAddr, if set, serves net/http/pprof there (opt-in; see pprof.go).
 	PprofAddr string `yaml:"pprof_addr"`
+	// AllowedHosts are host names (or IPs, host:port, "*.domain") the server
+	// answers to, besides the defaults (loopback names, the host of Addr,
+	// the media public IPs, the hosts of signaling.allowed_origins). Other
+	// Host headers get 421 on every route: see hostguard.go.
+	AllowedHosts []string `yaml:"allowed_hosts"`
 }
 
 // LogConfig selects the log level and format.
@@ -135,6 +140,7 @@ func settings() []setting {
 	}
 	return []setting{
 		{"http", "EARSHOT_HTTP_ADDR", "HTTP listen address (signaling, health, metrics)", str(func(c *Config) *string { return &c.HTTP.Addr })},
+		{"allowed-hosts", "EARSHOT_ALLOWED_HOSTS", "comma-separated extra host names the HTTP server answers to (Host header); others get 421", list(func(c *Config) *[]string { return &c.HTTP.AllowedHosts })},
 		{"pprof", "EARSHOT_PPROF_ADDR", "serve net/http/pprof on this address (keep it on loopback; empty = off)", str(func(c *Config) *string { return &c.HTTP.PprofAddr })},
 		{"data", "EARSHOT_DATA_DIR", "data directory (dev secret, store)", str(func(c *Config) *string { return &c.DataDir })},
 		{"log-level", "EARSHOT_LOG_LEVEL", "debug, info, warn or error", str(func(c *Config) *string { return &c.Log.Level })},
@@ -234,6 +240,9 @@ func (c Config) validate() error {
 	}
 	if c.DataDir == "" {
 		return fmt.Errorf("data_dir is required")
+	}
+	if _, err := allowedHosts(c); err != nil {
+		return err
 	}
 	if c.Policy.MaxSilentVoiceMonitors < 0 || c.Policy.MaxBargeParticipants < 2 {
 		return fmt.Errorf("policy: max_silent_voice_monitors >= 0 and max_barge_participants >= 2")

@@ -18,8 +18,9 @@ func TestLoadConfigPrecedence(t *testing.T) {
 		t.Fatal(err)
 	}
 	cfg, err := LoadConfig([]string{"-config", file, "-udp-port", "5000"}, envOf(map[string]string{
-		"EARSHOT_UDP_PORT":  "4500",
-		"EARSHOT_LOG_LEVEL": "debug",
+		"EARSHOT_UDP_PORT":      "4500",
+		"EARSHOT_LOG_LEVEL":     "debug",
+		"EARSHOT_ALLOWED_HOSTS": "console.example.com, *.tenants.example.net",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -38,6 +39,9 @@ func TestLoadConfigPrecedence(t *testing.T) {
 	}
 	if len(cfg.Media.PublicIPs) != 1 || cfg.Media.PublicIPs[0] != "203.0.113.7" {
 		t.Errorf("public ips %v", cfg.Media.PublicIPs)
+	}
+	if strings.Join(cfg.HTTP.AllowedHosts, " ") != "console.example.com *.tenants.example.net" {
+		t.Errorf("allowed hosts %q", cfg.HTTP.AllowedHosts)
 	}
 	if cfg.Policy.MaxBargeParticipants != 4 {
 		t.Errorf("defaults lost: %+v", cfg.Policy)
@@ -63,6 +67,8 @@ func TestLoadConfigErrors(t *testing.T) {
 		{"oidc without issuer", []string{"-auth-mode", "oidc"}, nil, "issuer_url"},
 		{"barge needs slots", []string{"-max-barge-participants", "6"}, nil, "slots"},
 		{"unknown flag", []string{"-nope"}, nil, "nope"},
+		{"bad allowed host", []string{"-allowed-hosts", "localhost,https://console.example.com"}, nil, "allowed_hosts"},
+		{"bad allowed host in env", nil, map[string]string{"EARSHOT_ALLOWED_HOSTS": "exa mple.com"}, "allowed_hosts"},
 		{"stray argument", []string{"extra"}, nil, "unexpected argument"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {

@@ -2,11 +2,13 @@ package main
 
 import (
 	"encoding/json"
+	"io"
 	"net"
 	"net/http"
 	"time"
 
 	"github.com/earshot/earshot/auth"
+	"github.com/earshot/earshot/internal/hostcheck"
 )
 
 // devLoginTTL is the lifetime of tokens handed out by the dev login page.
@@ -44,12 +46,41 @@ func (a *app) routeDevLogin(mux *http.ServeMux) {
 		return
 	}
 	if !loopbackAddr(a.cfg.HTTP.Addr) {
-		a.log.Warn("demo logins are served to anyone who can reach the HTTP address; turn demo off (-demo=false) outside development", "addr", a.cfg.HTTP.Addr)
+		a.log.Warn("demo is on with a non-loopback HTTP address: demo logins are served only to browsers on this machine (localhost), but the demo users exist; turn demo off (-demo=false) outside development", "addr", a.cfg.HTTP.Addr)
 	}
 	mux.HandleFunc("GET /api/dev/logins", a.devLogins)
 }
 
-func (a *app) devLogins(w http.ResponseWriter, _ *http.Request) {
+// devLoginAllowed: the tokens are handed out only to this machine, asked by
+// a loopback name. Both halves matter: a loopback Host alone is what any
+// remote client can claim, and a loopback peer alone is what a DNS
+// rebinding page in the developer's own browser is (with the attacker's
+// name in Host; the Host allow-list refuses most of those already, this
+// holds even when http.allowed_hosts is "*").
+func devLoginAllowed(r *http.Request) bool {
+	return hostcheck.IsLoopback(r.Host) && loopbackRemote(r.RemoteAddr)
+}
+
+// loopbackRemote reports whether a peer address (ip:port) is loopback.
+func loopbackRemote(remote string) bool {
+	host, _, err := net.SplitHostPort(remote)
+	if err != nil {
+		return false
+	}
+	ip := net.ParseIP(host)
+	return ip != nil && ip.IsLoopback()
+}
+
+func (a *app) devLogins(w http.ResponseWriter, r *http.Request) {
+	if !devLoginAllowed(r) {
+		a.log.Debug("demo logins refused", "host", r.Host, "remote", r.RemoteAddr)
+		w.Header().Set("Content-Type", "text/plain; charset=utf-8")
+		w.Header().Set("Cache-Control", "no-store")
+		w.WriteHeader(http.StatusForbidden)
+		_, _ = io.WriteString(w, "403 Forbidden: demo logins are served only to a browser on the server's own machine, "+
+			"opened at http://localhost:<port> or http://127.0.0.1:<port>. Elsewhere, mint a token with `earshot token`.\n")
+		return
+	}
 	resp := devLoginsResponse{ExpiresAt: time.Now().Add(devLoginTTL).UTC().Truncate(time.Second)}
 	for _, u := range demoUsers() {
 		tok, err := a.hmac.Mint(auth.MintParams{Identity: u, TTL: devLoginTTL})

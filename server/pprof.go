@@ -39,7 +39,9 @@ func (a *app) startPprof() (stop func()) {
 		return func() {}
 	}
 	// No WriteTimeout: a CPU profile streams for ?seconds=N.
-	srv := &http.Server{Handler: newPprofMux(), ReadHeaderTimeout: 10 * time.Second}
+	// The Host check too: a rebinding page must not read profiles (the
+	// command line may hold a DSN).
+	srv := &http.Server{Handler: hostGuard(a.hosts, a.log, newPprofMux()), ReadHeaderTimeout: 10 * time.Second}
 	done := make(chan struct{})
 	go func() {
 		defer close(done)

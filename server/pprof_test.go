@@ -6,6 +6,7 @@ import (
 	"net"
 	"net/http"
 	"net/http/httptest"
+	"strings"
 	"testing"
 )
 
@@ -42,7 +43,11 @@ func TestStartPprof(t *testing.T) {
 			t.Fatal(err)
 		}
 		cfg.HTTP.PprofAddr = port
-		a := &app{cfg: cfg, log: log}
+		hosts, err := allowedHosts(cfg)
+		if err != nil {
+			t.Fatal(err)
+		}
+		a := &app{cfg: cfg, log: log, hosts: hosts}
 		stop := a.startPprof()
 		resp, err := http.Get("http://" + port + "/debug/pprof/")
 		if err != nil {
@@ -50,7 +55,16 @@ func TestStartPprof(t *testing.T) {
 			t.Fatal(err)
 		}
 		resp.Body.Close()
+		if resp.StatusCode != http.StatusOK {
+			stop()
+			t.Fatalf("pprof index: %d", resp.StatusCode)
+		}
+		// A DNS rebinding page must not read profiles either.
+		code, _ := getHost(t, "http://"+port+"/debug/pprof/cmdline", "evil.example:"+port[strings.LastIndex(port, ":")+1:])
 		stop()
+		if code != http.StatusMisdirectedRequest {
+			t.Fatalf("pprof with a foreign Host: %d, want 421", code)
+		}
 		if _, err := http.Get("http://" + port + "/debug/pprof/"); err == nil {
 			t.Fatal("still serving after stop")
 		}

@@ -54,6 +54,9 @@ const (
 	// CloseReasonResumeGap: events the client missed were already evicted
 	// from the replay buffer, so the session cannot continue consistently.
 	CloseReasonResumeGap
+	// CloseReasonInvalidUTF8: a text frame that is not valid UTF-8 (RFC 6455
+	// §8.1 requires failing the connection, with close code 1007).
+	CloseReasonInvalidUTF8
 )
 
 var closeReasonNames = [...]string{
@@ -74,6 +77,7 @@ var closeReasonNames = [...]string{
 	CloseReasonRevoked:        "revoked",
 	CloseReasonResumeFailed:   "resume_failed",
 	CloseReasonResumeGap:      "resume_gap",
+	CloseReasonInvalidUTF8:    "invalid_utf8",
 }
 
 // String returns the wire name ("slow_consumer", ...), used as the close
@@ -109,6 +113,8 @@ func (r CloseReason) WebSocketCode() int {
 		return websocket.CloseMessageTooBig
 	case CloseReasonBadFrame:
 		return websocket.CloseUnsupportedData
+	case CloseReasonInvalidUTF8:
+		return websocket.CloseInvalidFramePayloadData
 	case CloseReasonUnknown:
 		return websocket.CloseInternalServerErr
 	default:
@@ -121,7 +127,7 @@ func (r CloseReason) WebSocketCode() int {
 func (r CloseReason) resumable() bool {
 	switch r {
 	case CloseReasonConnectionLost, CloseReasonSlowConsumer, CloseReasonRateLimited,
-		CloseReasonFrameTooLarge, CloseReasonBadFrame:
+		CloseReasonFrameTooLarge, CloseReasonBadFrame, CloseReasonInvalidUTF8:
 		return true
 	default:
 		return false

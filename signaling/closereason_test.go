@@ -41,6 +41,7 @@ func TestCloseReason(t *testing.T) {
 			CloseReasonClientClosed:  1000,
 			CloseReasonShutdown:      1001,
 			CloseReasonBadFrame:      1003,
+			CloseReasonInvalidUTF8:   1007,
 			CloseReasonSlowConsumer:  1008,
 			CloseReasonFrameTooLarge: 1009,
 			CloseReasonUnknown:       1011,

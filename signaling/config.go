@@ -35,10 +35,12 @@ type Config struct {
 	// ReplayBuffer is how many recent events a session keeps for resume.
 	ReplayBuffer int `yaml:"replay_buffer"`
 	// AllowedOrigins lists the browser origins ("https://console.example.com")
-	// allowed to open sockets. Empty means same host only; "*" allows any
-	// origin (development only). Requests without an Origin header (non-
-	// browser clients) are always allowed: Origin checks protect browsers
-	// from cross-site WebSocket hijacking, they are not authentication.
+	// allowed to open sockets. Empty means an origin whose host is one of
+	// the server's allowed hosts (ServerParams.Hosts; loopback names by
+	// default); "*" allows any origin (development only). Requests without
+	// an Origin header (non-browser clients) are always allowed: Origin
+	// checks protect browsers from cross-site WebSocket hijacking, they are
+	// not authentication.
 	AllowedOrigins []string `yaml:"allowed_origins"`
 }
 

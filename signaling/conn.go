@@ -8,6 +8,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+	"unicode/utf8"
 
 	"github.com/gorilla/websocket"
 )
@@ -266,7 +267,8 @@ func (c *conn) extendReadDeadline() {
 	_ = c.ws.SetReadDeadline(time.Now().Add(c.srv.cfg.PingInterval + c.srv.cfg.PongTimeout))
 }
 
-// readFrame reads one message, refusing to buffer more than MaxFrameBytes.
+// readFrame reads one message, refusing to buffer more than MaxFrameBytes
+// and text that is not UTF-8 (gorilla/websocket does not check it).
 func (c *conn) readFrame() (int, []byte, error) {
 	kind, r, err := c.ws.NextReader()
 	if err != nil {
@@ -280,13 +282,19 @@ func (c *conn) readFrame() (int, []byte, error) {
 	if int64(len(data)) > limit {
 		return kind, nil, errFrameTooLarge
 	}
+	if kind == websocket.TextMessage && !utf8.Valid(data) {
+		return kind, nil, errInvalidUTF8
+	}
 	return kind, data, nil
 }
 
 // readErrReason classifies a failed read.
 func readErrReason(err error) CloseReason {
-	if errors.Is(err, errFrameTooLarge) {
+	switch {
+	case errors.Is(err, errFrameTooLarge):
 		return CloseReasonFrameTooLarge
+	case errors.Is(err, errInvalidUTF8):
+		return CloseReasonInvalidUTF8
 	}
 	return CloseReasonConnectionLost
 }

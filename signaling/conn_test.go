@@ -123,12 +123,65 @@ func TestValidation(t *testing.T) {
 		c.request(TypeAuth, map[string]string{"token": strings.Repeat("a", 2000)})
 		c.expectClose(CloseReasonFrameTooLarge)
 	})
+	t.Run("invalid UTF-8 closes with 1007", func(t *testing.T) {
+		c := authed(t)
+		c.sendRaw(websocket.TextMessage, []byte("{\"v\":1,\"id\":\"u1\",\"type\":\"utf8\",\"data\":{\"text\":\"caf\xe9\"}}"))
+		c.expectSessionClosed(CloseReasonInvalidUTF8, true)
+		c.expectClose(CloseReasonInvalidUTF8)
+		if handledTypes(e.handler)["utf8"] {
+			t.Fatal("a frame with invalid UTF-8 reached the handler")
+		}
+	})
+	t.Run("invalid UTF-8 first frame closes with 1007", func(t *testing.T) {
+		c := e.dial(t)
+		text(c, "{\"v\":1,\"id\":\"a1\",\"type\":\"auth\",\"data\":{\"token\":\"alice\xff\"}}")
+		c.expectClose(CloseReasonInvalidUTF8)
+	})
+	t.Run("lone surrogate escapes are message_invalid", func(t *testing.T) {
+		c := authed(t)
+		text(c, `{"v":1,"id":"s1","type":"lone","data":{"text":"hi \ud800"}}`)
+		c.expectError("s1", CodeMessageInvalid)
+		text(c, `{"v":1,"id":"s2","type":"lone","data":{"text":"\udc00"}}`)
+		c.expectError("s2", CodeMessageInvalid)
+		text(c, `{"v":1,"id":"\ud800","type":"lone"}`)
+		c.expectError("", CodeMessageInvalid) // the id itself is invalid: not echoed
+		if handledTypes(e.handler)["lone"] {
+			t.Fatal("a frame with a lone surrogate reached the handler")
+		}
+		// A correct pair is text like any other, and the socket carries on.
+		f := c.expectOK(c.request("echo", map[string]string{"text": "\U0001F600"}))
+		if string(f.Data) != "{\"text\":\"\U0001F600\"}" {
+			t.Fatalf("echo %s", f.Data)
+		}
+		text(c, `{"v":1,"id":"p1","type":"echo","data":{"t":"\ud83d\ude00"}}`)
+		if f := c.expectOK("p1"); string(f.Data) != `{"t":"\ud83d\ude00"}` {
+			t.Fatalf("echo %s", f.Data)
+		}
+	})
+	t.Run("lone surrogate in the first frame", func(t *testing.T) {
+		c := e.dial(t)
+		text(c, `{"v":1,"id":"f2","type":"auth","data":{"token":"alice\udfff"}}`)
+		c.expectError("f2", CodeMessageInvalid)
+		c.expectClose(CloseReasonBadFrame)
+	})
 	t.Run("malformed first frame", func(t *testing.T) {
 		c := e.dial(t)
 		text(c, `{"v":1,"id":"f1","type":"auth","data":`)
 		c.expectError("f1", CodeBadFrame)
 		c.expectClose(CloseReasonBadFrame)
 	})
+}
+
+// handledTypes is the set of request types the fake domain was asked to
+// handle so far.
+func handledTypes(h *fakeHandler) map[string]bool {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	seen := map[string]bool{}
+	for _, typ := range h.handled {
+		seen[typ] = true
+	}
+	return seen
 }
 
 func TestRateLimit(t *testing.T) {

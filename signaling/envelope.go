@@ -68,15 +68,21 @@ var emptyObject = json.RawMessage(`{}`)
 // caller can decide between an error response and closing the socket.
 func decodeRequest(raw []byte) (request, *Error) {
 	var req request
-	if err := json.Unmarshal(raw, &req); err != nil {
-		var typeErr *json.UnmarshalTypeError
-		if errors.As(err, &typeErr) {
-			// Well-formed JSON with a field of the wrong type: the other
-			// fields were still decoded.
-			req.ID = validIDOrEmpty(req.ID)
-			return req, Errorf(CodeBadRequest, "field %q has the wrong type", typeErr.Field)
-		}
+	err := json.Unmarshal(raw, &req)
+	var typeErr *json.UnmarshalTypeError
+	if err != nil && !errors.As(err, &typeErr) {
 		return request{ID: salvageID(raw)}, newError(CodeBadFrame)
+	}
+	if hasLoneSurrogate(raw) {
+		// The decoder has already replaced the surrogate with U+FFFD in
+		// req: nothing of req may be used, only an id that is itself clean.
+		return request{ID: salvageID(raw)}, newError(CodeMessageInvalid)
+	}
+	if typeErr != nil {
+		// Well-formed JSON with a field of the wrong type: the other fields
+		// were still decoded.
+		req.ID = validIDOrEmpty(req.ID)
+		return req, Errorf(CodeBadRequest, "field %q has the wrong type", typeErr.Field)
 	}
 	if req.V != ProtocolVersion {
 		req.ID = validIDOrEmpty(req.ID)
@@ -95,6 +101,66 @@ func decodeRequest(raw []byte) (request, *Error) {
 	return req, nil
 }
 
+// hasLoneSurrogate reports whether raw, a syntactically valid JSON text,
+// holds a \uXXXX escape of a UTF-16 surrogate (D800-DFFF) that is not a
+// high surrogate directly followed by a low one. Such an escape names no
+// character; encoding/json silently decodes it as U+FFFD, so it must be
+// found in the raw bytes. Backslashes occur only inside strings in valid
+// JSON, so no string tracking is needed.
+func hasLoneSurrogate(raw []byte) bool {
+	for i := 0; i+1 < len(raw); i++ {
+		if raw[i] != '\\' {
+			continue
+		}
+		if raw[i+1] != 'u' {
+			i++ // a two-byte escape such as \\ or \"
+			continue
+		}
+		r, ok := hex4(raw[i+2:])
+		if !ok {
+			continue // not valid JSON; the decoder reports it
+		}
+		switch {
+		case r >= 0xDC00 && r <= 0xDFFF:
+			return true
+		case r >= 0xD800 && r <= 0xDBFF:
+			if i+12 > len(raw) || raw[i+6] != '\\' || raw[i+7] != 'u' {
+				return true
+			}
+			lo, ok := hex4(raw[i+8:])
+			if !ok || lo < 0xDC00 || lo > 0xDFFF {
+				return true
+			}
+			i += 11
+		default:
+			i += 5
+		}
+	}
+	return false
+}
+
+// hex4 parses the four hex digits at the start of b.
+func hex4(b []byte) (rune, bool) {
+	if len(b) < 4 {
+		return 0, false
+	}
+	var r rune
+	for _, c := range b[:4] {
+		switch {
+		case c >= '0' && c <= '9':
+			c -= '0'
+		case c >= 'a' && c <= 'f':
+			c = c - 'a' + 10
+		case c >= 'A' && c <= 'F':
+			c = c - 'A' + 10
+		default:
+			return 0, false
+		}
+		r = r<<4 | rune(c)
+	}
+	return r, true
+}
+
 func validID(id string) bool {
 	n := utf8.RuneCountInString(id)
 	return n > 0 && n <= maxIDChars
@@ -107,10 +173,11 @@ func validIDOrEmpty(id string) string {
 	return ""
 }
 
-// salvageID reads the top-level "id" of a frame that is not valid JSON as a
-// whole (e.g. truncated after the id), so that the error can still be
-// correlated by the client. It scans tokens and stops at the first syntax
-// error; nested objects are skipped.
+// salvageID reads the top-level "id" of a frame that is refused as a whole
+// (e.g. truncated after the id, or holding a lone surrogate elsewhere), so
+// that the error can still be correlated by the client. It scans tokens and
+// stops at the first syntax error; nested objects are skipped. An id that
+// is itself invalid (too long, or a lone surrogate) is not returned.
 func salvageID(raw []byte) string {
 	dec := json.NewDecoder(bytes.NewReader(raw))
 	if tok, err := dec.Token(); err != nil || tok != json.Delim('{') {
@@ -126,8 +193,9 @@ func salvageID(raw []byte) string {
 			return ""
 		}
 		if key == "id" {
+			start := dec.InputOffset()
 			valTok, err := dec.Token()
-			if err != nil {
+			if err != nil || hasLoneSurrogate(raw[start:dec.InputOffset()]) {
 				return ""
 			}
 			id, _ := valTok.(string)

@@ -30,6 +30,18 @@ func TestDecodeRequest(t *testing.T) {
 		{"id number", `{"v":1,"id":5,"type":"ping"}`, CodeBadRequest, ""},
 		{"type missing", `{"v":1,"id":"a"}`, CodeBadRequest, "a"},
 		{"type too long", `{"v":1,"id":"a","type":"` + strings.Repeat("t", 65) + `"}`, CodeBadRequest, "a"},
+		{"paired surrogates", `{"v":1,"id":"\ud83d\ude00","type":"chat.send","data":{"text":"\uD83D\uDE00 ok \ufffd"}}`, "", "\U0001F600"},
+		{"escaped backslash before u", `{"v":1,"id":"a","type":"chat.send","data":{"text":"\\ud800"}}`, "", "a"},
+		{"lone high surrogate in data", `{"v":1,"id":"a","type":"chat.send","data":{"text":"x\ud800y"}}`, CodeMessageInvalid, "a"},
+		{"lone low surrogate in data", `{"v":1,"id":"a","type":"chat.send","data":{"text":"\udc00"}}`, CodeMessageInvalid, "a"},
+		{"high surrogate at end of string", `{"v":1,"id":"a","type":"x","data":{"name":"\uDBFF"}}`, CodeMessageInvalid, "a"},
+		{"high then high", `{"v":1,"id":"a","type":"x","data":{"t":"\ud800\ud800"}}`, CodeMessageInvalid, "a"},
+		{"reversed pair", `{"v":1,"id":"a","type":"x","data":{"t":"\udc00\ud800"}}`, CodeMessageInvalid, "a"},
+		{"high then other escape", `{"v":1,"id":"a","type":"x","data":{"t":"\ud800\n"}}`, CodeMessageInvalid, "a"},
+		{"lone surrogate in id", `{"v":1,"id":"\ud800","type":"ping"}`, CodeMessageInvalid, ""},
+		{"lone surrogate in type", `{"type":"p\udfffing","v":1,"id":"t"}`, CodeMessageInvalid, "t"},
+		{"lone surrogate in a key", `{"v":1,"id":"a","type":"x","data":{"\ud800":1}}`, CodeMessageInvalid, "a"},
+		{"lone surrogate and wrong version", `{"v":2,"id":"a","type":"x","data":"\ud800"}`, CodeMessageInvalid, "a"},
 	}
 	for _, tc := range cases {
 		t.Run(tc.name, func(t *testing.T) {
@@ -62,6 +74,27 @@ func TestDecodeRequestPrefixes(t *testing.T) {
 		}
 		if _, err := decodeRequest([]byte(full)); err != nil {
 			t.Fatalf("full frame refused: %v", err)
+		}
+	}
+}
+
+func TestHasLoneSurrogate(t *testing.T) {
+	for raw, want := range map[string]bool{
+		`"plain"`:                false,
+		`"\ud800"`:               true,
+		`"\uDC00"`:               true,
+		`"\ud800\udc00"`:         false,
+		`"\uD800\uDC00\udc00"`:   true, // a pair, then a lone low one
+		`"\ud800\u0041"`:         true,
+		`"\\ud800"`:              false, // an escaped backslash, then text
+		`"\\\ud800"`:             true,  // an escaped backslash, then a lone escape
+		`"\ud7ff\ue000"`:         false,
+		`"\ud800"` + ` "\udc00"`: true, // a pair must be adjacent in one string
+		`"\ud83d\ude00"`:         false,
+		`"\ud83d\ude0"`:          true, // truncated low escape
+	} {
+		if got := hasLoneSurrogate([]byte(raw)); got != want {
+			t.Errorf("hasLoneSurrogate(%s) = %v, want %v", raw, got, want)
 		}
 	}
 }

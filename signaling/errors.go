@@ -19,10 +19,11 @@ var (
 	// ErrEmptyEvent is returned by Session.Push for an event without a name.
 	ErrEmptyEvent = errors.New("empty event name")
 
-	errQueueFull  = errors.New("send queue full")
-	errConnClosed = errors.New("connection closing")
-	errReplayGap  = errors.New("replay buffer no longer holds the missed events")
-	errSeqAhead   = errors.New("last_seq is ahead of the session")
+	errInvalidUTF8 = errors.New("text frame is not valid UTF-8")
+	errQueueFull   = errors.New("send queue full")
+	errConnClosed  = errors.New("connection closing")
+	errReplayGap   = errors.New("replay buffer no longer holds the missed events")
+	errSeqAhead    = errors.New("last_seq is ahead of the session")
 )
 
 // Code is a stable, machine-readable protocol error code carried in error
@@ -38,6 +39,10 @@ const (
 	// CodeBadRequest: the envelope or the data of a transport request is
 	// malformed (missing or oversized id or type, bad data).
 	CodeBadRequest Code = "bad_request"
+	// CodeMessageInvalid: a string of the frame holds invalid Unicode: a
+	// \uXXXX escape of a UTF-16 surrogate that is not part of a pair. The
+	// domain uses the same code for chat text it refuses.
+	CodeMessageInvalid Code = "message_invalid"
 	// CodeUnsupportedVersion: "v" is not 1.
 	CodeUnsupportedVersion Code = "unsupported_version"
 	// CodeRateLimited: the request was not handled because the connection or
@@ -82,6 +87,7 @@ const (
 var codeMessages = map[Code]string{
 	CodeBadFrame:             "the frame is not a JSON text message",
 	CodeBadRequest:           "the request is malformed",
+	CodeMessageInvalid:       "a string holds invalid Unicode (an unpaired surrogate escape \\ud800-\\udfff)",
 	CodeUnsupportedVersion:   "unsupported protocol version; this server speaks v1",
 	CodeRateLimited:          "too many requests; slow down",
 	CodeAuthRequired:         "the first message must be auth or session.resume",

@@ -10,6 +10,7 @@ import (
 	"sync"
 
 	"github.com/earshot/earshot/auth"
+	"github.com/earshot/earshot/internal/hostcheck"
 	"github.com/gorilla/websocket"
 )
 
@@ -52,7 +53,19 @@ type ServerParams struct {
 	// Logger receives transport logs; nil discards them. Tokens are never
 	// logged.
 	Logger *slog.Logger
+	// Hosts are the hosts the server may be addressed by (the HTTP server's
+	// Host allow-list). When Config.AllowedOrigins is empty, a browser
+	// Origin must name one of them. Nil allows the loopback names only.
+	Hosts HostPolicy
 }
+
+// HostPolicy decides whether a host[:port] (here: the host of an Origin)
+// names this server for request r. *hostcheck.List implements it.
+type HostPolicy interface {
+	AllowsRequest(r *http.Request, hostport string) bool
+}
+
+var _ HostPolicy = (*hostcheck.List)(nil)
 
 // Server upgrades HTTP requests to signaling sockets and owns all sessions.
 // It implements http.Handler; mount it on the signaling path.
@@ -61,6 +74,7 @@ type Server struct {
 	verifier auth.Verifier
 	handler  Handler
 	log      *slog.Logger
+	hosts    HostPolicy
 	upgrader websocket.Upgrader
 
 	// ctx is the parent of every session context; cancelled by Shutdown.
@@ -91,12 +105,18 @@ func NewServer(p ServerParams) *Server {
 	if log == nil {
 		log = slog.New(slog.DiscardHandler)
 	}
+	hosts := p.Hosts
+	if hosts == nil {
+		loopback, _ := hostcheck.New() // no entries: cannot fail
+		hosts = loopback.WithLoopback()
+	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
 		cfg:      p.Config.withDefaults(),
 		verifier: p.Verifier,
 		handler:  p.Handler,
 		log:      log, // the caller names the component
+		hosts:    hosts,
 		ctx:      ctx,
 		cancel:   cancel,
 		kill:     make(chan struct{}),
@@ -146,22 +166,33 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	go c.writeLoop()
 }
 
-// checkOrigin implements the Origin allow-list (see Config.AllowedOrigins).
+// checkOrigin implements the Origin check (see Config.AllowedOrigins): the
+// configured origins, or else an http(s) origin whose host is one of the
+// server's allowed hosts. It never compares the Origin with the request's
+// own Host: under DNS rebinding both name the attacker's domain.
 func (s *Server) checkOrigin(r *http.Request) bool {
 	origin := r.Header.Get("Origin")
 	if origin == "" {
 		return true
 	}
+	if s.originAllowed(r, origin) {
+		return true
+	}
+	s.log.Info("origin refused", "origin", origin, "remote", r.RemoteAddr)
+	return false
+}
+
+func (s *Server) originAllowed(r *http.Request, origin string) bool {
 	if len(s.cfg.AllowedOrigins) == 0 {
 		u, err := url.Parse(origin)
-		return err == nil && strings.EqualFold(u.Host, r.Host)
+		return err == nil && (u.Scheme == "http" || u.Scheme == "https") && u.Host != "" &&
+			u.Path == "" && u.User == nil && s.hosts.AllowsRequest(r, u.Host)
 	}
 	for _, allowed := range s.cfg.AllowedOrigins {
 		if allowed == "*" || strings.EqualFold(strings.TrimSuffix(allowed, "/"), origin) {
 			return true
 		}
 	}
-	s.log.Info("origin refused", "origin", origin, "remote", r.RemoteAddr)
 	return false
 }
 

@@ -4,12 +4,14 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"net/http/httptest"
 	"runtime"
 	"strings"
 	"testing"
 	"time"
 
 	"github.com/earshot/earshot/auth"
+	"github.com/earshot/earshot/internal/hostcheck"
 	"github.com/gorilla/websocket"
 )
 
@@ -110,23 +112,30 @@ func TestAuth(t *testing.T) {
 	})
 }
 
-func TestOrigin(t *testing.T) {
-	dial := func(e *env, origin string) (int, error) {
-		h := http.Header{}
-		if origin != "" {
-			h.Set("Origin", origin)
-		}
-		d := websocket.Dialer{HandshakeTimeout: testTimeout}
-		ws, resp, err := d.Dial(e.url, h)
-		if ws != nil {
-			_ = ws.Close()
-		}
-		if resp == nil {
-			return 0, err
-		}
-		return resp.StatusCode, err
+// dialOrigin opens a socket to url with the given Host and Origin headers
+// ("" = not sent) and returns the HTTP status of the upgrade.
+func dialOrigin(url, host, origin string) (int, error) {
+	h := http.Header{}
+	if host != "" {
+		h.Set("Host", host)
 	}
-	t.Run("same host by default", func(t *testing.T) {
+	if origin != "" {
+		h.Set("Origin", origin)
+	}
+	d := websocket.Dialer{HandshakeTimeout: testTimeout}
+	ws, resp, err := d.Dial(url, h)
+	if ws != nil {
+		_ = ws.Close()
+	}
+	if resp == nil {
+		return 0, err
+	}
+	return resp.StatusCode, err
+}
+
+func TestOrigin(t *testing.T) {
+	dial := func(e *env, origin string) (int, error) { return dialOrigin(e.url, "", origin) }
+	t.Run("loopback hosts by default", func(t *testing.T) {
 		e := newEnv(t, Config{})
 		if code, err := dial(e, e.hs.URL); err != nil || code != http.StatusSwitchingProtocols {
 			t.Fatalf("same origin: %d %v", code, err)
@@ -137,6 +146,19 @@ func TestOrigin(t *testing.T) {
 		if code, err := dial(e, ""); err != nil || code != http.StatusSwitchingProtocols {
 			t.Fatalf("no origin (non-browser): %d %v", code, err)
 		}
+		for _, o := range []string{"null", "file://", "ws://localhost", "http://localhost/app"} {
+			if code, _ := dial(e, o); code != http.StatusForbidden {
+				t.Errorf("origin %q: %d, want 403", o, code)
+			}
+		}
+	})
+	t.Run("DNS rebinding: Host and Origin both the attacker's", func(t *testing.T) {
+		// The old check compared the Origin with the Host and let this in.
+		e := newEnv(t, Config{})
+		code, _ := dialOrigin(e.url, "evil.example:8080", "http://evil.example:8080")
+		if code != http.StatusForbidden {
+			t.Fatalf("rebound origin: %d, want 403", code)
+		}
 	})
 	t.Run("allow list", func(t *testing.T) {
 		e := newEnv(t, Config{AllowedOrigins: []string{"https://console.example.com/"}})
@@ -145,6 +167,36 @@ func TestOrigin(t *testing.T) {
 		}
 		if code, _ := dial(e, e.hs.URL); code != http.StatusForbidden {
 			t.Fatalf("unlisted same host: %d", code)
+		}
+	})
+	t.Run("allowed hosts of the HTTP server", func(t *testing.T) {
+		hosts, err := hostcheck.New("console.example.com")
+		if err != nil {
+			t.Fatal(err)
+		}
+		srv := NewServer(ServerParams{Verifier: newFakeVerifier(), Handler: newFakeHandler(), Hosts: hosts})
+		hs := httptest.NewServer(srv)
+		t.Cleanup(func() {
+			ctx, cancel := context.WithTimeout(context.Background(), testTimeout)
+			defer cancel()
+			if err := srv.Shutdown(ctx); err != nil {
+				t.Errorf("shutdown: %v", err)
+			}
+			hs.Close()
+		})
+		url := "ws" + strings.TrimPrefix(hs.URL, "http") + "/ws"
+		if code, err := dialOrigin(url, "", "https://console.example.com"); err != nil || code != http.StatusSwitchingProtocols {
+			t.Fatalf("allowed host's origin: %d %v", code, err)
+		}
+		// The list has no loopback names, and the connection's own address
+		// counts only with its own port.
+		for _, o := range []string{"http://localhost:5173", "http://127.0.0.1:1", "https://evil.example"} {
+			if code, _ := dialOrigin(url, "", o); code != http.StatusForbidden {
+				t.Errorf("origin %q: %d, want 403", o, code)
+			}
+		}
+		if code, err := dialOrigin(url, "", hs.URL); err != nil || code != http.StatusSwitchingProtocols {
+			t.Fatalf("the address the socket connected to: %d %v", code, err)
 		}
 	})
 }
