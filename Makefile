@@ -12,7 +12,7 @@ FIREFOX ?= /usr/bin/firefox-esr
 # Packages whose concurrency is the product: always tested with the race detector.
 RACE_PKGS := ./media/... ./signaling/... ./callcenter/... ./auth/... ./internal/...
 
-.PHONY: run test build check-fmt vet test-go client test-client browsers
+.PHONY: run test build check-fmt vet test-go client test-client browsers soak
 
 ## run: build the browser apps, then start the server with embedded defaults
 ## (prints where to open it and demo logins)
@@ -38,6 +38,27 @@ test-go:
 	$(GO) test -race -count=1 -timeout 15m ./store/... ./reporting/...
 	$(GO) test -race -count=1 -timeout 15m ./server/...
 	$(GO) test -race -count=1 -timeout 15m ./loadtest/...
+
+## soak: SOAK_CALLS monitored calls (customer, agent, supervisor walking
+## Listen → Whisper → Barge → Listen with real media and the oracle), in
+## waves of SOAK_CONCURRENCY, against a server the load tester starts on
+## loopback; fails unless every call ended cleanly, nothing leaked, and the
+## server's goroutines and open files returned to the baseline taken after a
+## warm-up wave. Parameters: SOAK_CALLS (1000), SOAK_CONCURRENCY (50),
+## SOAK_STEP (time per supervisor mode, 500ms), SOAK_RAMP (joins per second
+## within a wave, 25), SOAK_SETTLE (bound of the wait for the baseline, 30s),
+## SOAK_JSON (report file, soak.json), SOAK_ARGS (more loadtest flags, e.g.
+## -soak-heap-profiles DIR). make test runs a short one (TestSoakShort).
+SOAK_CALLS ?= 1000
+SOAK_CONCURRENCY ?= 50
+SOAK_STEP ?= 500ms
+SOAK_RAMP ?= 25
+SOAK_SETTLE ?= 30s
+SOAK_JSON ?= soak.json
+SOAK_ARGS ?=
+soak:
+	$(GO) run ./loadtest -soak -soak-calls $(SOAK_CALLS) -soak-concurrency $(SOAK_CONCURRENCY) \
+		-soak-step $(SOAK_STEP) -ramp $(SOAK_RAMP) -soak-settle $(SOAK_SETTLE) -json $(SOAK_JSON) $(SOAK_ARGS)
 
 ## client: build the browser apps into server/web/dist, which the server embeds.
 ## Without it the server still builds and serves a placeholder page (server/web.go).

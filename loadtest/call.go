@@ -32,6 +32,7 @@ type voiceParty struct {
 type voiceCall struct {
 	env     *env
 	idx     int
+	seat    int // see newSeatedCall
 	oc      *oracle.Call
 	queue   string
 	team    auth.TeamID
@@ -42,9 +43,15 @@ type voiceCall struct {
 	connecting sync.WaitGroup
 }
 
-func newVoiceCall(e *env, idx int) *voiceCall {
-	q, t := e.place.callQueue(idx)
-	return &voiceCall{env: e, idx: idx, oc: e.oracle.NewCall(idx), queue: q, team: t}
+func newVoiceCall(e *env, idx int) *voiceCall { return newSeatedCall(e, idx, idx) }
+
+// newSeatedCall is call idx taken at seat: the seat names its queue, team,
+// agent and supervisor, so calls at the same seat one after another are
+// answered by the same agent and watched by the same supervisor, as on a
+// real floor. The customer is new for every call.
+func newSeatedCall(e *env, idx, seat int) *voiceCall {
+	q, t := e.place.callQueue(seat)
+	return &voiceCall{env: e, idx: idx, seat: seat, oc: e.oracle.NewCall(idx), queue: q, team: t}
 }
 
 var voiceRoles = [...]oracle.Role{oracle.RoleCustomer, oracle.RoleAgent, oracle.RoleSupervisor}
@@ -80,7 +87,11 @@ func (c *voiceCall) joinSteps(ctx context.Context) error {
 	for _, r := range voiceRoles {
 		u := users[r]
 		leg := c.oc.Leg(r)
-		sig, err := c.env.dial(ctx, "lt-"+leg.Tag(), u.role, u.team)
+		user := "lt-" + leg.Tag()
+		if r != oracle.RoleCustomer {
+			user = "lt-" + oracle.Tag{Kind: oracle.KindVoice, Role: r, Conv: c.seat}.String()
+		}
+		sig, err := c.env.dial(ctx, user, u.role, u.team)
 		if err != nil {
 			return err
 		}
@@ -227,7 +238,7 @@ func (c *voiceCall) run() {
 			holdOff = time.Time{}
 			c.hold(false)
 		default:
-			c.switchMode()
+			_ = c.switchMode() // counted in env.count
 			next = next.Add(every)
 			if rand.IntN(4) == 0 {
 				holdOn = time.Now().Add(every * 3 / 8)
@@ -238,7 +249,7 @@ func (c *voiceCall) run() {
 }
 
 // switchMode moves the supervisor to its next mode.
-func (c *voiceCall) switchMode() {
+func (c *voiceCall) switchMode() error {
 	st := c.oc.State()
 	st.Mode = st.Mode.Next()
 	err := c.change(st, true, func() error {
@@ -248,7 +259,9 @@ func (c *voiceCall) switchMode() {
 	c.env.count.switches.Add(1)
 	if err != nil {
 		c.env.count.switchErrors.Add(1)
+		return fmt.Errorf("call %d: monitor.set_mode %s: %w", c.idx, st.Mode, err)
 	}
+	return nil
 }
 
 // hold puts the customer on hold or resumes.
@@ -278,9 +291,25 @@ func (c *voiceCall) stopMedia() {
 // party's endpoint and session.
 func (c *voiceCall) close() {
 	c.stopMedia()
-	if cust := c.parties[oracle.RoleCustomer]; cust != nil && cust.sig != nil && c.convID != "" {
-		_ = request(cust.sig, "conversation.end", map[string]string{"conversation_id": c.convID}, nil)
+	_ = c.end()
+	c.release()
+}
+
+// end has the customer end the conversation (nothing to do if the call
+// never started).
+func (c *voiceCall) end() error {
+	cust := c.parties[oracle.RoleCustomer]
+	if cust == nil || cust.sig == nil || c.convID == "" {
+		return nil
 	}
+	if err := request(cust.sig, "conversation.end", map[string]string{"conversation_id": c.convID}, nil); err != nil {
+		return fmt.Errorf("call %d: conversation.end: %w", c.idx, err)
+	}
+	return nil
+}
+
+// release closes every party's endpoint and signaling session.
+func (c *voiceCall) release() {
 	var wg sync.WaitGroup
 	for _, p := range c.parties {
 		if p == nil {

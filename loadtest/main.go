@@ -5,6 +5,7 @@
 //
 //	go run ./loadtest -calls 150 -chats 25 -duration 60s -switch-every 5s -json out.json
 //	go run ./loadtest -find-max -calls 50 -step 25 -duration 30s
+//	go run ./loadtest -soak -soak-calls 1000 -soak-concurrency 50 -json soak.json
 //
 // Without -url it builds ./server and starts it as a separate process on
 // free loopback ports with a temporary data directory (one queue and team
@@ -66,6 +67,9 @@ func run(ctx context.Context, args []string, stdout, stderr io.Writer) int {
 		defer pprof.StopCPUProfile()
 	}
 
+	if opts.Soak {
+		return soakMain(ctx, rn, stdout, stderr)
+	}
 	if opts.FindMax {
 		return findMax(ctx, rn, stdout, stderr)
 	}

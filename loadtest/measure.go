@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"net/http"
 	"os"
 	"runtime"
 	"strconv"
@@ -34,7 +35,7 @@ func (m meter) sample(ctx context.Context) serverSample {
 	s := serverSample{At: time.Now()}
 	var ms metricsSample
 	if m.metricsURL != "" {
-		ms, s.Err = scrapeMetrics(ctx, m.metricsURL)
+		ms, s.Err = scrapeMetrics(ctx, http.DefaultClient, m.metricsURL)
 		s.CPU = time.Duration(ms.CPUSeconds * float64(time.Second))
 		s.RSS = int64(ms.RSS)
 		s.HeapInuse = int64(ms.HeapInuse)

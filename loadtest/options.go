@@ -63,6 +63,28 @@ type Options struct {
 	Quiet bool
 	// CPUProfile is where to save the load tester's own CPU profile.
 	CPUProfile string
+
+	// Soak runs SoakCalls calls one after another in waves of
+	// SoakConcurrency instead of holding -calls at once, and checks that
+	// the server's goroutines and open files return to their baseline
+	// (see soak.go).
+	Soak bool
+	// SoakCalls is the number of measured calls; SoakConcurrency how many
+	// run at once (one wave); SoakWarmupWaves the waves run before the
+	// baseline is taken.
+	SoakCalls, SoakConcurrency, SoakWarmupWaves int
+	// SoakStep is how long a wave's calls stay in each supervisor mode
+	// (Listen, Whisper, Barge, Listen).
+	SoakStep time.Duration
+	// SoakSettle bounds the wait for the server to return to its baseline
+	// after the last wave (and for the baseline to become stable).
+	SoakSettle time.Duration
+	// SoakGoroutineSlack and SoakFDSlack are how far above the baseline
+	// the server's goroutines and open files may end.
+	SoakGoroutineSlack, SoakFDSlack int
+	// SoakHeapProfiles, if set, is a directory for the server's heap
+	// profiles at the baseline and at the end (for finding what grew).
+	SoakHeapProfiles string
 }
 
 // defaultOptions are the flag defaults.
@@ -72,6 +94,8 @@ func defaultOptions() Options {
 		Step: 25, MaxCalls: 1000, Grace: oracle.DefaultGrace, JoinTimeout: 20 * time.Second,
 		Tenant: "loadtest", Queue: "support", Team: "team-a", ChatQueue: "support", ChatTeam: "team-a",
 		Issuer: "earshot", Audience: "earshot",
+		SoakCalls: 1000, SoakConcurrency: 50, SoakWarmupWaves: 1, SoakStep: 500 * time.Millisecond,
+		SoakSettle: 30 * time.Second, SoakGoroutineSlack: 5, SoakFDSlack: 2,
 	}
 }
 
@@ -118,6 +142,15 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	fs.IntVar(&o.PID, "pid", o.PID, "with -url: the server's process id on this machine, for /proc measurements")
 	fs.BoolVar(&o.Quiet, "quiet", o.Quiet, "no live progress line")
 	fs.StringVar(&o.CPUProfile, "cpuprofile", o.CPUProfile, "save the load tester's own CPU profile to this file")
+	fs.BoolVar(&o.Soak, "soak", o.Soak, "soak: run -soak-calls calls in waves of -soak-concurrency and check the server's goroutines and open files return to baseline")
+	fs.IntVar(&o.SoakCalls, "soak-calls", o.SoakCalls, "-soak: measured calls, one wave after another")
+	fs.IntVar(&o.SoakConcurrency, "soak-concurrency", o.SoakConcurrency, "-soak: calls per wave (all live at once; joins paced by -ramp)")
+	fs.IntVar(&o.SoakWarmupWaves, "soak-warmup-waves", o.SoakWarmupWaves, "-soak: waves run before the baseline is taken")
+	fs.DurationVar(&o.SoakStep, "soak-step", o.SoakStep, "-soak: time in each supervisor mode (Listen, Whisper, Barge, Listen)")
+	fs.DurationVar(&o.SoakSettle, "soak-settle", o.SoakSettle, "-soak: bound of the wait for the server to return to baseline")
+	fs.IntVar(&o.SoakGoroutineSlack, "soak-goroutine-slack", o.SoakGoroutineSlack, "-soak: goroutines the server may end above baseline")
+	fs.IntVar(&o.SoakFDSlack, "soak-fd-slack", o.SoakFDSlack, "-soak: open files the server may end above baseline")
+	fs.StringVar(&o.SoakHeapProfiles, "soak-heap-profiles", o.SoakHeapProfiles, "-soak: save the started server's heap profiles at baseline and end in this directory")
 	if err := fs.Parse(args); err != nil {
 		return o, fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -130,6 +163,16 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 
 func (o Options) validate() error {
 	switch {
+	case o.Soak && (o.SoakCalls <= 0 || o.SoakConcurrency <= 0 || o.SoakWarmupWaves < 0 || o.SoakStep <= 0 || o.SoakSettle <= 0):
+		return fmt.Errorf("%w: -soak needs -soak-calls, -soak-concurrency, -soak-step, -soak-settle > 0 and -soak-warmup-waves >= 0", errUsage)
+	case o.Soak && (o.SoakGoroutineSlack < 0 || o.SoakFDSlack < 0):
+		return fmt.Errorf("%w: -soak-goroutine-slack and -soak-fd-slack must be >= 0", errUsage)
+	case o.Soak && o.FindMax:
+		return fmt.Errorf("%w: -soak and -find-max exclude each other", errUsage)
+	case o.Soak && o.URL != "" && o.PID <= 0:
+		return fmt.Errorf("%w: -soak with -url needs -pid (the server's open files are read from /proc)", errUsage)
+	case o.Soak && o.ServerProfile != "":
+		return fmt.Errorf("%w: -server-profile covers the held window of a normal run, not -soak", errUsage)
 	case o.Calls < 0 || o.Chats < 0 || o.Calls+o.Chats == 0:
 		return fmt.Errorf("%w: -calls and -chats must be >= 0, and not both 0", errUsage)
 	case o.Duration <= 0 || o.Ramp <= 0 || o.SwitchEvery <= 0 || o.JoinTimeout <= 0 || o.Grace <= 0:

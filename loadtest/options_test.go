@@ -27,6 +27,15 @@ func TestParseOptions(t *testing.T) {
 			t.Fatalf("%+v", o)
 		}
 	})
+	t.Run("soak", func(t *testing.T) {
+		o, err := parseOptions(strings.Fields("-soak -soak-calls 1000 -soak-concurrency 50 -soak-step 400ms -soak-settle 1m -json s.json"), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if !o.Soak || o.SoakCalls != 1000 || o.SoakConcurrency != 50 || o.SoakStep != 400*time.Millisecond || o.SoakSettle != time.Minute || o.SoakWarmupWaves != 1 {
+			t.Fatalf("%+v", o)
+		}
+	})
 	t.Run("remote", func(t *testing.T) {
 		o, err := parseOptions(strings.Fields("-url ws://10.0.0.5:8080/ws -data /srv/earshot"), io.Discard)
 		if err != nil {
@@ -45,6 +54,12 @@ func TestParseOptions(t *testing.T) {
 		"http url":            "-url http://h:1/ws -data d",
 		"profile with url":    "-url ws://h:1/ws -data d -server-profile p",
 		"find-max below":      "-find-max -calls 100 -max-calls 50",
+		"soak no calls":       "-soak -soak-calls 0",
+		"soak no wave":        "-soak -soak-concurrency 0",
+		"soak zero step":      "-soak -soak-step 0s",
+		"soak negative slack": "-soak -soak-fd-slack -1",
+		"soak find-max":       "-soak -find-max",
+		"soak url no pid":     "-soak -url ws://h:1/ws -data d",
 		"unknown flag":        "-bogus",
 		"positional argument": "extra",
 	}

@@ -90,7 +90,7 @@ func parseStatusRSS(status []byte) (int64, error) {
 // metricsSample is what the load tester reads from the server's /metrics.
 type metricsSample struct {
 	At                                   time.Time
-	CPUSeconds, RSS, HeapInuse           float64
+	CPUSeconds, RSS, HeapInuse, HeapLive float64
 	Goroutines, Legs                     float64
 	Forwarded, ReceivedPkts, DroppedPkts float64
 }
@@ -100,6 +100,7 @@ var metricNames = map[string]func(*metricsSample) *float64{
 	"process_cpu_seconds_total":       func(m *metricsSample) *float64 { return &m.CPUSeconds },
 	"process_resident_memory_bytes":   func(m *metricsSample) *float64 { return &m.RSS },
 	"go_memstats_heap_inuse_bytes":    func(m *metricsSample) *float64 { return &m.HeapInuse },
+	"go_memstats_heap_alloc_bytes":    func(m *metricsSample) *float64 { return &m.HeapLive },
 	"go_goroutines":                   func(m *metricsSample) *float64 { return &m.Goroutines },
 	"earshot_legs":                    func(m *metricsSample) *float64 { return &m.Legs },
 	"earshot_packets_forwarded_total": func(m *metricsSample) *float64 { return &m.Forwarded },
@@ -107,15 +108,16 @@ var metricNames = map[string]func(*metricsSample) *float64{
 	"earshot_packets_dropped_total":   func(m *metricsSample) *float64 { return &m.DroppedPkts },
 }
 
-// scrapeMetrics fetches and parses the server's Prometheus text metrics.
-func scrapeMetrics(ctx context.Context, url string) (metricsSample, error) {
+// scrapeMetrics fetches and parses the server's Prometheus text metrics
+// with client.
+func scrapeMetrics(ctx context.Context, client *http.Client, url string) (metricsSample, error) {
 	ctx, cancel := context.WithTimeout(ctx, 5*time.Second)
 	defer cancel()
 	req, err := http.NewRequestWithContext(ctx, http.MethodGet, url, nil)
 	if err != nil {
 		return metricsSample{}, err
 	}
-	resp, err := http.DefaultClient.Do(req)
+	resp, err := client.Do(req)
 	if err != nil {
 		return metricsSample{}, fmt.Errorf("scrape %s: %w", url, err)
 	}

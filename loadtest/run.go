@@ -85,7 +85,10 @@ func (rn *runner) prepare(ctx context.Context, calls, chats int) (*target, error
 		return nil, err
 	}
 	proc, err := startServer(ctx, serverParams{
-		bin: rn.bin, dataDir: dataDir, config: queuesYAML(calls, chats), args: o.ServerArgs, pprof: o.ServerProfile != "",
+		bin: rn.bin, dataDir: dataDir, config: queuesYAML(calls, chats), args: o.ServerArgs,
+		// -soak forces a garbage collection through the profiler's heap
+		// endpoint before it measures.
+		pprof: o.ServerProfile != "" || o.Soak,
 	})
 	if err != nil {
 		return nil, err
@@ -125,15 +128,7 @@ func (rn *runner) runOnce(ctx context.Context, calls, chats int) (*Report, error
 	}
 	defer func() { _ = hub.Close() }()
 	rampTime := time.Duration(float64(calls+chats) / o.Ramp * float64(time.Second))
-	e := &env{
-		opts: o, wsURL: tg.wsURL, minter: tg.minter, tenant: auth.TenantID(o.Tenant), place: tg.place,
-		hub: hub, pacer: leanrtc.NewPacer(leanrtc.PacerParams{Hub: hub}),
-		oracle: oracle.New(oracle.Params{
-			Grace:      o.Grace,
-			FramesHint: int((o.Duration + rampTime + o.JoinTimeout) / leanrtc.FrameInterval),
-		}),
-		stop: make(chan struct{}),
-	}
+	e := newEnv(o, tg, hub, o.Duration+rampTime+o.JoinTimeout)
 	pacerCtx, stopPacer := context.WithCancel(context.Background())
 	var pacerDone sync.WaitGroup
 	pacerDone.Go(func() { e.pacer.Run(pacerCtx) })
@@ -236,6 +231,20 @@ func (rn *runner) runOnce(ctx context.Context, calls, chats int) (*Report, error
 	res := e.oracle.Result()
 	rep.fill(res, e, idle, t0, t1, self0, self1, profiles)
 	return rep, nil
+}
+
+// newEnv is what the conversations of one run share; lifetime is about
+// how long one leg sends (it sizes the oracle's arrays).
+func newEnv(o Options, tg *target, hub *leanrtc.Hub, lifetime time.Duration) *env {
+	return &env{
+		opts: o, wsURL: tg.wsURL, minter: tg.minter, tenant: auth.TenantID(o.Tenant), place: tg.place,
+		hub: hub, pacer: leanrtc.NewPacer(leanrtc.PacerParams{Hub: hub}),
+		oracle: oracle.New(oracle.Params{
+			Grace:      o.Grace,
+			FramesHint: int(lifetime / leanrtc.FrameInterval),
+		}),
+		stop: make(chan struct{}),
+	}
 }
 
 // closeAll hangs every conversation up, a few at a time.
