@@ -465,13 +465,25 @@ func (l *Leg) stopTransport() {
 }
 
 // addTCP binds an ICE-TCP connection to the leg, so that it is closed with
-// it; false if the leg is already closing.
+// it; false if the leg is closing or has maxTCPPerLeg connections already.
 func (l *Leg) addTCP(c *tcpConn) bool {
 	l.mu.Lock()
 	defer l.mu.Unlock()
-	if l.closing {
+	if l.closing || len(l.tcpConns) >= maxTCPPerLeg {
 		return false
 	}
 	l.tcpConns = append(l.tcpConns, c)
 	return true
+}
+
+// removeTCP forgets a connection that ended.
+func (l *Leg) removeTCP(c *tcpConn) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, have := range l.tcpConns {
+		if have == c {
+			l.tcpConns = append(l.tcpConns[:i], l.tcpConns[i+1:]...)
+			return
+		}
+	}
 }

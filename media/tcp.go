@@ -22,6 +22,10 @@ const (
 	// tcpAuthTimeout closes a connection that sent no valid check by
 	// then. A client sends its first check as soon as it is connected.
 	tcpAuthTimeout = 5 * time.Second
+	// maxTCPPerLeg bounds the connections one leg's client may bind (a
+	// client opens one per local address it tries); more go unanswered
+	// and time out like unauthenticated ones.
+	maxTCPPerLeg = 4
 	// maxTCPFrame is the largest RFC 4571 frame accepted: a datagram on a
 	// 1500-byte path, as on UDP. A larger one closes the connection.
 	maxTCPFrame = packetSize
@@ -195,6 +199,9 @@ func (c *tcpConn) read() {
 		if w := c.w.Load(); w != nil {
 			w.wait()
 		}
+		if l := c.leg.Load(); l != nil {
+			l.removeTCP(c)
+		}
 	}()
 	br := bufio.NewReaderSize(c.conn, tcpReadBuffer)
 	var hdr [2]byte
@@ -279,8 +286,8 @@ func (c *tcpConn) boundLeg() *Leg {
 }
 
 // bind makes l the connection's leg on its first valid check and starts
-// the writer; a connection stays with its first leg (false for another).
-// Reader goroutine only.
+// the writer; a connection stays with its first leg (false for another,
+// and when l has maxTCPPerLeg connections). Reader goroutine only.
 func (c *tcpConn) bind(l *Leg) bool {
 	if cur := c.leg.Load(); cur != nil {
 		return cur == l

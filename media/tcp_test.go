@@ -301,6 +301,28 @@ func TestICETCPChecks(t *testing.T) {
 			t.Fatalf("bound connection: %v, want silence", err)
 		}
 	})
+
+	t.Run("at most maxTCPPerLeg connections per leg", func(t *testing.T) {
+		offer := offerOf(t, 3)
+		l, err := s.NewGroup("limit").AddLeg(ctx, LegParams{ID: "L", Offer: offer})
+		if err != nil {
+			t.Fatal(err)
+		}
+		user := sdpAttr(l.Answer(), "ice-ufrag") + ":" + sdpAttr(offer, "ice-ufrag")
+		pwd := sdpAttr(l.Answer(), "ice-pwd")
+		for i := range maxTCPPerLeg + 1 {
+			c := dial(t)
+			m, _ := check(t, user, pwd, false)
+			writeFrame(t, c, m.Raw)
+			if i == maxTCPPerLeg {
+				waitClosedByServer(t, c, tcpAuthTimeout+flowDeadline)
+				break
+			}
+			if _, err := readFrame(c, flowDeadline); err != nil {
+				t.Fatalf("connection %d: %v", i, err)
+			}
+		}
+	})
 }
 
 // TestICETCPPendingLimit: at most maxPendingTCP connections may wait for
