@@ -97,14 +97,18 @@ func TestConsentFreshnessUDP(t *testing.T) {
 	h, k := consentClient(t, "H", false), consentClient(t, "K", false)
 	join(t, g, "H", h, log)
 	join(t, g, "K", k, log)
-	relays := map[LegID]*udpRelay{}
+	relays := map[LegID]*mediatest.UDPRelay{}
 	legs := map[LegID]*Leg{}
 	clients := map[LegID]*mediatest.Client{}
 	for _, id := range []LegID{"M", "F"} { // M: media only; F: frozen
-		r := newUDPRelay(t, server)
+		r, err := mediatest.NewUDPRelay(server)
+		if err != nil {
+			t.Fatal(err)
+		}
+		t.Cleanup(func() { _ = r.Close() })
 		c := consentClient(t, string(id), false)
 		legs[id] = joinVia(t, g, id, c, log, func(a string) (string, error) {
-			return viaPort(a, "udp", int(server.Port()), r.port())
+			return mediatest.ViaPort(a, "udp", int(server.Port()), r.Port())
 		})
 		relays[id], clients[id] = r, c
 	}
@@ -120,8 +124,8 @@ func TestConsentFreshnessUDP(t *testing.T) {
 
 	blocked := time.Now()
 	mediaBefore := legs["M"].Stats().Received
-	relays["M"].set(relayNoChecks)
-	relays["F"].set(relayNothing)
+	relays["M"].Set(mediatest.RelayNoChecks)
+	relays["F"].Set(mediatest.RelayNothing)
 	waitConsentExpiry(t, log, "M", blocked)
 	waitConsentExpiry(t, log, "F", blocked)
 	// M's media kept arriving until the end: it did not keep M alive.
@@ -145,14 +149,18 @@ func TestConsentFreshnessTCP(t *testing.T) {
 	s := newTestSFU(t, cfg)
 	log := newClosedLog()
 	g := s.NewGroup("consent-tcp")
-	relay := newTCPRelay(t, s.TCPAddr().String())
+	relay, err := mediatest.NewTCPRelay(s.TCPAddr().String())
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { _ = relay.Close() })
 
 	u := consentClient(t, "U", false)
 	join(t, g, "U", u, log)
 	tc := consentClient(t, "T", true)
 	tcpPort := s.TCPAddr().(*net.TCPAddr).Port
 	leg := joinVia(t, g, "T", tc, log, func(a string) (string, error) {
-		return viaPort(a, "tcp", tcpPort, relay.port())
+		return mediatest.ViaPort(a, "tcp", tcpPort, relay.Port())
 	})
 	if r := leg.remote.Load(); r == nil || r.tcp == nil {
 		t.Fatalf("path %+v, want ice-tcp", r)
@@ -171,7 +179,7 @@ func TestConsentFreshnessTCP(t *testing.T) {
 	}
 
 	blocked := time.Now()
-	relay.set(relayNothing)
+	relay.Set(mediatest.RelayNothing)
 	waitConsentExpiry(t, log, "T", blocked)
 	eventually(t, flowDeadline, "the frozen leg's ice-tcp connection closed", func() error {
 		if n := s.Stats().TCPConnections; n != 0 {
