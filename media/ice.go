@@ -46,7 +46,7 @@ func (s *SFU) answerCheck(b []byte, from path, now time.Time) *Leg {
 		return nil
 	}
 	if from.tcp != nil && !from.tcp.bind(l) {
-		return nil // a connection already bound to another leg
+		return nil // bound to another leg, or the leg has its fill of connections
 	}
 	resp, err := stun.Build(
 		stun.BindingSuccess,
