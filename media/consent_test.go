@@ -62,9 +62,11 @@ func joinVia(t *testing.T, g *Group, id LegID, c *mediatest.Client, log *closedL
 }
 
 // waitConsentExpiry waits for id's leg to fail for lack of consent and
-// checks it happened within the bound: not before the timeout (less one
-// client interval: the last check may precede the block), and not much
-// after it (one server check interval, plus room for a loaded machine).
+// checks it happened within the bound: not long before the timeout (the
+// last check precedes the block by up to a client interval, more if the
+// machine is loaded; half the timeout shows it was not the block itself
+// that ended the leg), and not much after it (one server check interval,
+// plus room for a loaded machine).
 func waitConsentExpiry(t *testing.T, log *closedLog, id LegID, blocked time.Time) {
 	t.Helper()
 	log.wait(t, id, ErrPeerFailed, flowDeadline)
@@ -75,7 +77,7 @@ func waitConsentExpiry(t *testing.T, log *closedLog, id LegID, blocked time.Time
 	if !strings.Contains(reason.Error(), "consent") {
 		t.Fatalf("leg %s failed with %v, want a consent expiry", id, reason)
 	}
-	if low, high := testConsentTimeout-testConsentInterval-100*time.Millisecond, testConsentTimeout+3*time.Second; took < low || took > high {
+	if low, high := testConsentTimeout/2, testConsentTimeout+4*time.Second; took < low || took > high {
 		t.Fatalf("leg %s ended %s after its checks stopped, want %s..%s", id, took, low, high)
 	}
 	t.Logf("leg %s ended %s after its checks stopped", id, took.Round(time.Millisecond))

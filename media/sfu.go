@@ -136,6 +136,10 @@ func New(p Params) (*SFU, error) {
 	s.loops.Go(s.read)
 	s.loops.Go(s.checkConsent)
 	s.loops.Go(s.report)
+	if cfg.ConsentTimeout < minSafeConsentTimeout {
+		log.Warn("consent timeout shorter than browsers' check interval allows: healthy legs may be closed",
+			"consent_timeout", cfg.ConsentTimeout, "browsers_check_every", "about 5s")
+	}
 	log.Info("sfu listening", "udp", conn.LocalAddr().String(), "tcp", s.TCPAddr(), "slots", cfg.Slots, "candidates", len(cands))
 	return s, nil
 }
@@ -290,6 +294,11 @@ const socketBuffer = 8 << 20
 // consentInterval is how often checkConsent looks, at most: a leg
 // without consent ends within ConsentTimeout plus this.
 const consentInterval = time.Second
+
+// minSafeConsentTimeout is the shortest consent timeout that leaves a
+// browser (a check every 5 s or so, RFC 7675 section 5.1) room to lose a
+// check; shorter ones are allowed (tests) but logged.
+const minSafeConsentTimeout = 15 * time.Second
 
 // checkConsent fails connected legs whose client stopped sending consent
 // checks (RFC 7675): it vanished without a close_notify, or the network
