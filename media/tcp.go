@@ -51,16 +51,23 @@ type tcpListener struct {
 // listenTCP opens the ICE-TCP listener on cfg's port (the UDP port's
 // number unless configured). It returns nil, with the reason logged, if
 // ICE-TCP is off or the port cannot be bound: the SFU then runs UDP-only.
+// When the UDP port itself was picked at random (UDPPort 0), any free TCP
+// port will do if its number is taken.
 func listenTCP(s *SFU, udpPort uint16) *tcpListener {
 	port := s.cfg.TCPPort
+	anyPort := false
 	switch port {
 	case TCPOff:
 		return nil
 	case 0:
-		port = int(udpPort)
+		port, anyPort = int(udpPort), s.cfg.UDPPort == 0
 	}
 	laddr := &net.TCPAddr{IP: net.ParseIP(s.cfg.ListenIP), Port: port}
 	ln, err := net.ListenTCP("tcp", laddr)
+	if err != nil && anyPort {
+		laddr.Port = 0
+		ln, err = net.ListenTCP("tcp", laddr)
+	}
 	if err != nil {
 		s.log.Warn("ice-tcp disabled: cannot listen; clients without UDP will not connect", "addr", laddr.String(), "err", err)
 		return nil

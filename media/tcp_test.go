@@ -56,11 +56,34 @@ func answerCandidates(t *testing.T, answer string) []candidateLine {
 	return out
 }
 
+// sfuOnFreeTCPNumber starts an SFU whose configured UDP port has a number
+// that was free on TCP a moment ago: ICE-TCP must take the same number.
+func sfuOnFreeTCPNumber(t *testing.T) *SFU {
+	t.Helper()
+	for range 5 {
+		probe, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		cfg := testConfig()
+		cfg.UDPPort = probe.Addr().(*net.TCPAddr).Port
+		_ = probe.Close()
+		s, err := New(Params{Config: cfg, Logger: testLogger()})
+		if err != nil {
+			continue // that number is busy on UDP: try another
+		}
+		t.Cleanup(func() { _ = s.Close() })
+		return s
+	}
+	t.Fatal("no port number free on both UDP and TCP")
+	return nil
+}
+
 // TestICETCPCandidates: the answer lists the UDP host candidate first and
 // then a passive TCP one on the ICE-TCP port, at a lower priority (RFC
 // 6544 section 4.2: host type preference, local preference 2^13*4+8191).
 func TestICETCPCandidates(t *testing.T) {
-	s := newTestSFU(t, testConfig())
+	s := sfuOnFreeTCPNumber(t)
 	if s.TCPAddr() == nil {
 		t.Fatal("ice-tcp listener not running")
 	}
@@ -113,6 +136,32 @@ func TestICETCPCandidates(t *testing.T) {
 		s := newTestSFU(t, cfg) // starts UDP-only rather than failing
 		if s.TCPAddr() != nil {
 			t.Fatal("ice-tcp claims a port it could not bind")
+		}
+	})
+
+	t.Run("udp port's number taken on tcp", func(t *testing.T) {
+		taken, err := net.Listen("tcp", "127.0.0.1:0")
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer taken.Close()
+		busy := uint16(taken.Addr().(*net.TCPAddr).Port)
+		s := &SFU{cfg: Config{ListenIP: "127.0.0.1"}, log: testLogger()}
+		// The UDP port was picked at random (UDPPort 0): any TCP port does.
+		ln := listenTCP(s, busy)
+		if ln == nil {
+			t.Fatal("no ice-tcp listener for a random udp port")
+		}
+		defer ln.ln.Close()
+		if ln.port() == busy {
+			t.Fatal("bound a busy port")
+		}
+		// A configured UDP port: its number or nothing, so that firewall
+		// rules written for it hold.
+		s.cfg.UDPPort = int(busy)
+		if ln := listenTCP(s, busy); ln != nil {
+			_ = ln.ln.Close()
+			t.Fatal("ice-tcp moved off the configured udp port's number")
 		}
 	})
 }
