@@ -35,9 +35,10 @@ type Config struct {
 	// a free port; see SFU.UDPAddr.
 	UDPPort int `yaml:"udp_port"`
 	// TCPPort is the port of the passive ICE-TCP candidates (RFC 6544),
-	// for clients whose UDP is blocked. 0 uses the UDP port's number;
-	// TCPOff (-1) disables ICE-TCP. If the port cannot be bound the SFU
-	// logs it and runs UDP-only.
+	// for clients whose UDP is blocked. 0 uses the UDP port's number (or,
+	// when UDPPort is 0 too and that number is taken on TCP, any free
+	// port); TCPOff (-1) disables ICE-TCP. If the port cannot be bound the
+	// SFU logs it and runs UDP-only.
 	TCPPort int `yaml:"tcp_port"`
 	// ListenIP is the address to bind; "" binds all interfaces (IPv4 and
 	// IPv6). Tests use "127.0.0.1", which also enables loopback candidates.
