@@ -12,6 +12,9 @@ type answerParams struct {
 	ufrag, pwd  string
 	fingerprint string // "sha-256 AB:..."
 	candidates  []netip.AddrPort
+	// tcpCandidates are the passive ICE-TCP candidates (RFC 6544),
+	// advertised after the UDP ones at a lower priority.
+	tcpCandidates []netip.AddrPort
 	// ssrcs are the slots' SSRCs, one per m-line.
 	ssrcs []uint32
 	// cname is the leg's RTCP CNAME, repeated in its SDES packets.
@@ -45,6 +48,10 @@ func buildAnswer(p answerParams) string {
 			for j, c := range p.candidates {
 				fmt.Fprintf(&b, "a=candidate:%d 1 udp %d %s %d typ host\r\n", j+1, candidatePriority(j), c.Addr(), c.Port())
 			}
+			for j, c := range p.tcpCandidates {
+				fmt.Fprintf(&b, "a=candidate:%d 1 tcp %d %s %d typ host tcptype passive\r\n",
+					len(p.candidates)+j+1, tcpCandidatePriority(j), c.Addr(), c.Port())
+			}
 			b.WriteString("a=end-of-candidates\r\n")
 		}
 		fmt.Fprintf(&b, "a=ice-ufrag:%s\r\na=ice-pwd:%s\r\na=fingerprint:%s\r\na=setup:%s\r\na=mid:%s\r\n",
@@ -69,5 +76,16 @@ func buildAnswer(p answerParams) string {
 // component 1.
 func candidatePriority(i int) uint32 {
 	local := uint32(65535 - min(i, 65535))
+	return 126<<24 | local<<8 | (256 - 1)
+}
+
+// tcpCandidatePriority is the RFC 6544 (section 4.2) priority of the i-th
+// passive TCP host candidate: the same formula and type preference, with
+// local preference 2^13 * direction-pref (4: passive) + other-pref
+// (8191, decreasing with i). It is below every UDP host candidate's, so a
+// client prefers UDP whenever UDP works.
+func tcpCandidatePriority(i int) uint32 {
+	const passive = 4
+	local := uint32(passive<<13 + 8191 - min(i, 8191))
 	return 126<<24 | local<<8 | (256 - 1)
 }

@@ -16,17 +16,30 @@ const (
 	// plus DTLS normally takes well under a second; 30 s leaves room for
 	// slow networks and TURN without keeping dead legs forever.
 	DefaultConnectTimeout = 30 * time.Second
+	// DefaultConsentTimeout is how long a connected leg may go without a
+	// valid ICE consent check (RFC 7675) before it fails. Browsers check
+	// about every 5 s; RFC 7675 section 5.1 expires consent after 30 s.
+	DefaultConsentTimeout = 30 * time.Second
+	// TCPOff as Config.TCPPort disables ICE-TCP.
+	TCPOff = -1
 	// maxSlots bounds Slots: every slot is a sender with its own goroutine
 	// and m-line, and nothing in Earshot needs more than a handful.
 	maxSlots = 32
 )
 
 // Config is the SFU's configuration. Zero fields take their defaults, so a
-// zero Config is usable (all interfaces, a free port, 3 slots, 30 s).
+// zero Config is usable (all interfaces, a free port, ICE-TCP on the same
+// port number, 3 slots, 30 s).
 type Config struct {
-	// UDPPort is the one UDP port every leg's ICE traffic shares (through
-	// pion's ICE UDP mux). 0 picks a free port; see SFU.UDPAddr.
+	// UDPPort is the one UDP port every leg's ICE traffic shares. 0 picks
+	// a free port; see SFU.UDPAddr.
 	UDPPort int `yaml:"udp_port"`
+	// TCPPort is the port of the passive ICE-TCP candidates (RFC 6544),
+	// for clients whose UDP is blocked. 0 uses the UDP port's number (or,
+	// when UDPPort is 0 too and that number is taken on TCP, any free
+	// port); TCPOff (-1) disables ICE-TCP. If the port cannot be bound the
+	// SFU logs it and runs UDP-only.
+	TCPPort int `yaml:"tcp_port"`
 	// ListenIP is the address to bind; "" binds all interfaces (IPv4 and
 	// IPv6). Tests use "127.0.0.1", which also enables loopback candidates.
 	ListenIP string `yaml:"listen_ip"`
@@ -39,11 +52,15 @@ type Config struct {
 	// ConnectTimeout closes a leg whose PeerConnection is not connected by
 	// then. Default 30 s.
 	ConnectTimeout time.Duration `yaml:"connect_timeout"`
+	// ConsentTimeout fails a connected leg whose client sent no valid ICE
+	// consent check (an authenticated STUN binding request, RFC 7675) for
+	// this long: the client vanished or its network broke. Default 30 s.
+	ConsentTimeout time.Duration `yaml:"consent_timeout"`
 }
 
 // DefaultConfig returns the configuration used when nothing is set.
 func DefaultConfig() Config {
-	return Config{Slots: DefaultSlots, ConnectTimeout: DefaultConnectTimeout}
+	return Config{Slots: DefaultSlots, ConnectTimeout: DefaultConnectTimeout, ConsentTimeout: DefaultConsentTimeout}
 }
 
 // withDefaults fills zero fields and checks the rest, so the SFU never runs
@@ -55,13 +72,20 @@ func (c Config) withDefaults() (Config, error) {
 	if c.ConnectTimeout == 0 {
 		c.ConnectTimeout = DefaultConnectTimeout
 	}
+	if c.ConsentTimeout == 0 {
+		c.ConsentTimeout = DefaultConsentTimeout
+	}
 	switch {
 	case c.Slots < 1 || c.Slots > maxSlots:
 		return c, fmt.Errorf("slots %d not in 1..%d: %w", c.Slots, maxSlots, ErrBadConfig)
 	case c.ConnectTimeout < 0:
 		return c, fmt.Errorf("connect timeout %s: %w", c.ConnectTimeout, ErrBadConfig)
+	case c.ConsentTimeout < 0:
+		return c, fmt.Errorf("consent timeout %s: %w", c.ConsentTimeout, ErrBadConfig)
 	case c.UDPPort < 0 || c.UDPPort > 65535:
 		return c, fmt.Errorf("udp port %d: %w", c.UDPPort, ErrBadConfig)
+	case c.TCPPort < TCPOff || c.TCPPort > 65535:
+		return c, fmt.Errorf("tcp port %d: %w", c.TCPPort, ErrBadConfig)
 	}
 	if c.ListenIP != "" && net.ParseIP(c.ListenIP) == nil {
 		return c, fmt.Errorf("listen ip %q: %w", c.ListenIP, ErrBadConfig)

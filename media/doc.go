@@ -39,8 +39,23 @@
 // AES128_CM_HMAC_SHA1_80 (srtp.go). The client's certificate must match
 // its offer's fingerprint. SRTP keys come from the DTLS exporter into two
 // pion/srtp contexts per leg. A DTLS close_notify from the client ends the
-// leg (ErrPeerClosed); a connected client that sends nothing, not even a
-// consent check, for 20 s fails it (ErrPeerFailed).
+// leg (ErrPeerClosed); a connected client whose consent checks (RFC 7675:
+// its authenticated binding requests; media does not count) stop for
+// Config.ConsentTimeout, 30 s by default, fails it (ErrPeerFailed).
+//
+// # ICE-TCP: the same, framed, for clients without UDP
+//
+// tcp.go listens on TCP at the UDP port's number (Config.TCPPort) and the
+// answer adds passive TCP host candidates (RFC 6544) below the UDP ones.
+// A connection carries RFC 4571 frames (2-byte length + one packet),
+// demultiplexed like datagrams by its own reader goroutine; its first
+// authenticated check binds it to that leg (at most 64 connections may
+// wait unauthenticated, 5 s each; a frame over 1500 bytes closes it).
+// Packets to a TCP-bound leg are copied into the connection's bounded
+// queue (tcpwriter.go) and written by its writer goroutine: forwarding
+// never waits for a TCP peer, and a full queue drops and counts. One
+// goroutine at a time owns a leg's ingress (Leg.rxMu, TryLock): the UDP
+// reader or one TCP reader.
 //
 // # Forwarding: one goroutine, no hand-off, no allocation
 //
@@ -139,7 +154,8 @@
 //
 // RTCP is reports only: no NACK, PLI or transport-wide feedback (audio
 // with in-band FEC needs none), no BYE, and the clients' reception reports
-// are read but not acted on. There is no TURN or TCP, and no ICE restart. One
+// are read but not acted on. There is no TURN (deployments run coturn:
+// docs/deployment.md), no ICE restart. One
 // reader goroutine forwards everything, so one core bounds a node: at 150
 // monitored calls on the 2-core test machine the whole server used about
 // 40% of a core, 12 µs per forwarded packet, most of it in the kernel's UDP

@@ -43,12 +43,15 @@ var (
 	ErrConnectTimeout = errors.New("leg not connected in time")
 
 	// ErrPeerFailed is the OnClosed reason of a leg whose transport failed:
-	// the DTLS handshake failed, or the connected client sent nothing (not
-	// even a consent check) for a while — it vanished or the network broke.
+	// the DTLS handshake failed, the client's ICE consent expired (no valid
+	// consent check for Config.ConsentTimeout: it vanished or the network
+	// broke), or the ICE-TCP connection carrying its media was lost. The
+	// wrapping error says which.
 	ErrPeerFailed = errors.New("peer connection failed")
 
 	// ErrPeerClosed is the OnClosed reason of a leg closed from the far side
-	// (DTLS close_notify: the client hung up).
+	// (DTLS close_notify, or the client closing the ICE-TCP connection its
+	// media went over: the client hung up).
 	ErrPeerClosed = errors.New("peer connection closed")
 
 	// ErrBadConfig is returned by New for an unusable Config.
@@ -63,4 +66,8 @@ var (
 	errBadCandidate   = errors.New("bad ice candidate")
 	errNotConnected   = errors.New("listener not connected")
 	errPacketTooLarge = errors.New("packet does not fit a datagram buffer")
+
+	errTCPFrameTooLarge = errors.New("ice-tcp frame larger than a datagram")
+	errTCPNotBound      = errors.New("ice-tcp connection not bound to a leg")
+	errTCPQueueFull     = errors.New("ice-tcp write queue full")
 )

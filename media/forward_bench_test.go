@@ -42,7 +42,7 @@ func connectedListener(tb testing.TB, id LegID, profile srtp.ProtectionProfile) 
 		tb.Fatal(err)
 	}
 	l := &Leg{id: id, txc: &txContext{ctx: tx}}
-	l.setRemote(netip.MustParseAddrPort("127.0.0.1:40000"))
+	l.setRemote(path{addr: netip.MustParseAddrPort("127.0.0.1:40000")})
 	return l
 }
 

@@ -54,10 +54,20 @@ type Leg struct {
 	// remoteUfrag the client's (checked in every binding request).
 	localUfrag, localPwd, remoteUfrag string
 	offer                             offerTransport
-	// remote is the nominated path to the client (nil until a check).
-	remote atomic.Pointer[netip.AddrPort]
-	// lastSeen is when a packet last came from the client (Unix ns).
-	lastSeen atomic.Int64
+	// remote is the nominated path to the client (nil until a check): a
+	// UDP address or an ICE-TCP connection.
+	remote atomic.Pointer[path]
+	// lastConsent is when the client last sent a valid consent check (an
+	// authenticated binding request, RFC 7675), or connected (Unix ns).
+	lastConsent atomic.Int64
+	// rxMu makes one goroutine at a time the leg's ingress: the UDP
+	// reader, or the reader of one of its ICE-TCP connections (a client
+	// may send on several paths while it switches). Only TryLock is used:
+	// a packet arriving on a second path at that very moment is dropped.
+	rxMu sync.Mutex
+	// tcpConns are the ICE-TCP connections bound to this leg; closed with
+	// it. Guarded by mu.
+	tcpConns []*tcpConn
 	// micSSRC is the microphone's SSRC: declared in the offer, or the
 	// first one seen. Other SSRCs are dropped.
 	micSSRC atomic.Uint32
@@ -121,7 +131,7 @@ func newLeg(g *Group, p LegParams, ot offerTransport) *Leg {
 	}
 	l.answer = buildAnswer(answerParams{
 		offer: ot, ufrag: l.localUfrag, pwd: l.localPwd, fingerprint: s.identity.fingerprint,
-		candidates: s.candidates, ssrcs: ssrcs, cname: l.cname, sessionID: rand.Uint64() >> 1,
+		candidates: s.candidates, tcpCandidates: s.tcpCandidates, ssrcs: ssrcs, cname: l.cname, sessionID: rand.Uint64() >> 1,
 	})
 	l.dc = newDTLSConn(l)
 	return l
@@ -164,15 +174,15 @@ func (l *Leg) SRTPProfile() string {
 	return ""
 }
 
-// seen records traffic from the client (consent freshness).
-func (l *Leg) seen(now time.Time) { l.lastSeen.Store(now.UnixNano()) }
+// consent records a valid consent check from the client (RFC 7675).
+func (l *Leg) consent(now time.Time) { l.lastConsent.Store(now.UnixNano()) }
 
-// setRemote makes addr the path media and DTLS go to.
-func (l *Leg) setRemote(addr netip.AddrPort) {
-	if cur := l.remote.Load(); cur != nil && *cur == addr {
+// setRemote makes p the path media and DTLS go to.
+func (l *Leg) setRemote(p path) {
+	if cur := l.remote.Load(); cur != nil && *cur == p {
 		return
 	}
-	l.remote.Store(&addr)
+	l.remote.Store(&p)
 	l.publishOut()
 }
 
@@ -188,6 +198,9 @@ type txContext struct {
 type legOut struct {
 	tx *txContext
 	to netip.AddrPort
+	// tcp is set when the nominated path is an ICE-TCP connection: the
+	// datagrams are framed into its write queue instead of the UDP batch.
+	tcp *tcpConn
 }
 
 // publishOut recomputes out from the SRTP context, the path and whether
@@ -200,7 +213,7 @@ func (l *Leg) publishOut() {
 		l.out.Store(nil)
 		return
 	}
-	l.out.Store(&legOut{tx: l.txc, to: *to})
+	l.out.Store(&legOut{tx: l.txc, to: to.addr, tcp: to.tcp})
 }
 
 func (l *Leg) signalEnd(reason error) {
@@ -278,7 +291,9 @@ func (l *Leg) handshake(ctx context.Context) (*dtls.Conn, error) {
 	if err := l.startSRTP(conn); err != nil {
 		return nil, err
 	}
-	l.seen(time.Now())
+	// Consent is counted from here: the ICE check that opened the path
+	// came before the handshake, which may have taken a while.
+	l.consent(time.Now())
 	l.connectedOnce.Do(func() { close(l.connected) })
 	l.log.Info("leg connected", "srtp", l.SRTPProfile())
 	return conn, nil
@@ -433,7 +448,8 @@ func (l *Leg) stopTransport() {
 	l.publishOut() // nothing is sent to a leg that is gone
 	l.sfu.forgetUfrag(l)
 	l.mu.Lock()
-	conn, cancel := l.conn, l.hsCancel
+	conn, cancel, tcps := l.conn, l.hsCancel, l.tcpConns
+	l.tcpConns = nil
 	l.mu.Unlock()
 	if cancel != nil {
 		cancel()
@@ -443,4 +459,33 @@ func (l *Leg) stopTransport() {
 	}
 	_ = l.dc.Close()
 	l.workers.Wait()
+	// After close_notify went into their queues: the writers send what is
+	// queued before the connections close.
+	for _, c := range tcps {
+		c.closeAfterFlush()
+	}
+}
+
+// addTCP binds an ICE-TCP connection to the leg, so that it is closed with
+// it; false if the leg is closing or has maxTCPPerLeg connections already.
+func (l *Leg) addTCP(c *tcpConn) bool {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	if l.closing || len(l.tcpConns) >= maxTCPPerLeg {
+		return false
+	}
+	l.tcpConns = append(l.tcpConns, c)
+	return true
+}
+
+// removeTCP forgets a connection that ended.
+func (l *Leg) removeTCP(c *tcpConn) {
+	l.mu.Lock()
+	defer l.mu.Unlock()
+	for i, have := range l.tcpConns {
+		if have == c {
+			l.tcpConns = append(l.tcpConns[:i], l.tcpConns[i+1:]...)
+			return
+		}
+	}
 }

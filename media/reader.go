@@ -73,14 +73,17 @@ func (rd *reader) handle(b []byte, from netip.AddrPort) {
 	}
 	switch c := b[0]; {
 	case c < 4:
-		rd.s.handleSTUN(b, from, rd)
+		if l := rd.s.answerCheck(b, path{addr: from}, rd.now); l != nil {
+			rd.bind(from, l)
+		}
 	case c >= 20 && c <= 63:
 		if l := rd.leg(from); l != nil {
-			l.seen(rd.now)
 			l.dc.Deliver(b)
 		}
 	case c >= 128 && c <= 191:
-		rd.media(b, from)
+		if l := rd.leg(from); l != nil {
+			rd.media(l, b)
+		}
 	}
 }
 
@@ -100,16 +103,20 @@ func (rd *reader) leg(from netip.AddrPort) *Leg {
 // bind records that a valid check for l came from addr.
 func (rd *reader) bind(addr netip.AddrPort, l *Leg) { rd.paths[addr] = l }
 
-// media handles one SRTP or SRTCP datagram.
-func (rd *reader) media(b []byte, from netip.AddrPort) {
-	l := rd.leg(from)
-	if l == nil {
+// media handles one SRTP or SRTCP datagram from l's client. Only the
+// goroutine holding l.rxMu may decrypt for l; a packet that finds it held
+// (the client is sending on two paths at once, UDP and TCP) is dropped.
+func (rd *reader) media(l *Leg, b []byte) {
+	if len(b) < 2 || !l.rxMu.TryLock() {
 		return
 	}
-	l.seen(rd.now)
-	if len(b) < 2 {
-		return
-	}
+	rd.ingress(l, b)
+	l.rxMu.Unlock()
+}
+
+// ingress decrypts and dispatches one SRTP or SRTCP datagram; l.rxMu is
+// held.
+func (rd *reader) ingress(l *Leg, b []byte) {
 	if pt := b[1] & 0x7f; pt >= 64 && pt <= 95 {
 		rd.rtcp(l, b) // SRTCP (RFC 5761: packet types 192-223)
 		return

@@ -114,7 +114,7 @@ func (s *SFU) sendReport(l *Leg, now time.Time, buf *[packetSize]byte) {
 		l.log.Debug("encrypt rtcp", "err", err)
 		return
 	}
-	if _, err := s.conn.WriteToUDPAddrPort(enc, o.to); err != nil {
+	if err := s.send(path{addr: o.to, tcp: o.tcp}, enc); err != nil {
 		l.log.Debug("send rtcp", "err", err)
 		return
 	}

@@ -13,7 +13,8 @@ type rtpWriter interface {
 // slotWriter is one slot's output: it stamps the slot's SSRC and the
 // payload type the listener negotiated on that m-line, encrypts with the
 // listener's SRTP context and queues the datagram in the reader's send
-// batch. The context's mutex is held for the encryption only, never
+// batch (or, for a listener reached over ICE-TCP, its connection's write
+// queue). The context's mutex is held for the encryption only, never
 // across I/O.
 type slotWriter struct {
 	leg  *Leg // the listener
@@ -43,6 +44,11 @@ func (w *slotWriter) writeRTP(p *rtp.Packet, out *egress) error {
 	}
 	if len(enc) > len(buf) || &enc[0] != &buf[0] {
 		return errPacketTooLarge // SRTP had to allocate: never for Opus
+	}
+	if o.tcp != nil {
+		// An ICE-TCP listener: framed into its connection's write queue
+		// (copied; the batch buffer is reused by the next write).
+		return o.tcp.send(enc)
 	}
 	out.batch.commit(len(enc), o.to)
 	return nil

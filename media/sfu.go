@@ -34,8 +34,18 @@ type SFU struct {
 	conn     *net.UDPConn
 	io       *batchIO
 	identity identity
-	// candidates are the host candidates every answer advertises.
-	candidates []netip.AddrPort
+	// candidates are the host candidates every answer advertises;
+	// tcpCandidates the passive ICE-TCP ones (none if ICE-TCP is off).
+	candidates    []netip.AddrPort
+	tcpCandidates []netip.AddrPort
+	// tcp accepts ICE-TCP connections (nil: UDP only).
+	tcp *tcpListener
+	// tcpReaders are the forwarding scratch of the TCP readers, which
+	// forward on their own goroutines (the UDP reader keeps its own).
+	tcpReaders sync.Pool
+	// tcpDropped counts packets dropped because an ICE-TCP connection's
+	// write queue was full.
+	tcpDropped atomic.Uint64
 
 	// ctx is cancelled by Close so that legs still connecting stop waiting.
 	ctx    context.Context
@@ -88,7 +98,8 @@ func New(p Params) (*SFU, error) {
 	// net.core.rmem_max / wmem_max.
 	_ = conn.SetReadBuffer(socketBuffer)
 	_ = conn.SetWriteBuffer(socketBuffer)
-	cands, err := hostCandidates(cfg, conn.LocalAddr().(*net.UDPAddr).AddrPort().Port())
+	udpPort := conn.LocalAddr().(*net.UDPAddr).AddrPort().Port()
+	cands, err := hostCandidates(cfg, udpPort)
 	if err != nil {
 		_ = conn.Close()
 		return nil, fmt.Errorf("new sfu: %w", err)
@@ -113,10 +124,23 @@ func New(p Params) (*SFU, error) {
 		groups:     make(map[*Group]struct{}),
 		legs:       make(map[*Leg]struct{}),
 	}
+	s.tcpReaders.New = func() any {
+		return &reader{s: s, out: &egress{batch: &sendBatch{sink: udpSink{conn: conn}}}}
+	}
+	if s.tcp = listenTCP(s, udpPort); s.tcp != nil {
+		for _, c := range cands {
+			s.tcpCandidates = append(s.tcpCandidates, netip.AddrPortFrom(c.Addr(), s.tcp.port()))
+		}
+		s.tcp.start()
+	}
 	s.loops.Go(s.read)
 	s.loops.Go(s.checkConsent)
 	s.loops.Go(s.report)
-	log.Info("sfu listening", "udp", conn.LocalAddr().String(), "slots", cfg.Slots, "candidates", len(cands))
+	if cfg.ConsentTimeout < minSafeConsentTimeout {
+		log.Warn("consent timeout shorter than browsers' check interval allows: healthy legs may be closed",
+			"consent_timeout", cfg.ConsentTimeout, "browsers_check_every", "about 5s")
+	}
+	log.Info("sfu listening", "udp", conn.LocalAddr().String(), "tcp", s.TCPAddr(), "slots", cfg.Slots, "candidates", len(cands))
 	return s, nil
 }
 
@@ -126,6 +150,15 @@ func (s *SFU) Config() Config { return s.cfg }
 // UDPAddr is the address of the one UDP port all legs share; with
 // Config.UDPPort 0 it tells which port was picked.
 func (s *SFU) UDPAddr() net.Addr { return s.conn.LocalAddr() }
+
+// TCPAddr is the address of the ICE-TCP listener, nil if ICE-TCP is off
+// or its port could not be bound.
+func (s *SFU) TCPAddr() net.Addr {
+	if s.tcp == nil {
+		return nil
+	}
+	return s.tcp.ln.Addr()
+}
 
 // Stats returns cumulative packet counters and the number of live legs.
 func (s *SFU) Stats() Stats {
@@ -141,8 +174,14 @@ func (s *SFU) Stats() Stats {
 		total.RTCPDropped += ls.RTCPDropped
 		total.RTCPSent += ls.RTCPSent
 	}
+	tcpConns := 0
+	if s.tcp != nil {
+		tcpConns = s.tcp.count()
+	}
 	return Stats{
 		Legs:             len(s.legs),
+		TCPConnections:   tcpConns,
+		TCPDropped:       s.tcpDropped.Load(),
 		PacketsReceived:  total.Received,
 		PacketsForwarded: total.Forwarded,
 		PacketsDropped:   total.Dropped,
@@ -178,7 +217,7 @@ func (s *SFU) NewGroup(id string) *Group {
 
 // Close closes every group and leg (OnClosed fires with ErrSFUClosed), waits
 // for all of the SFU's goroutines and OnClosed callbacks to finish, then
-// releases the UDP port. OnClosed callbacks must therefore not call Close.
+// releases the UDP port and the ICE-TCP listener. OnClosed callbacks must therefore not call Close.
 // Close is idempotent.
 func (s *SFU) Close() error {
 	s.mu.Lock()
@@ -201,6 +240,9 @@ func (s *SFU) Close() error {
 	}
 	wg.Wait()
 	s.wg.Wait()
+	if s.tcp != nil {
+		s.tcp.close()
+	}
 	err := s.conn.Close()
 	s.loops.Wait()
 	if err != nil {
@@ -249,18 +291,21 @@ func (s *SFU) forgetUfrag(l *Leg) {
 // socketBuffer is the kernel buffer size asked for the shared socket.
 const socketBuffer = 8 << 20
 
-// consentInterval is how often checkConsent looks; consentTimeout is how
-// long a connected client may stay silent (no media, no check) before its
-// leg fails. Browsers send a consent check every 5 s or so even when mute.
-const (
-	consentInterval = time.Second
-	consentTimeout  = 20 * time.Second
-)
+// consentInterval is how often checkConsent looks, at most: a leg
+// without consent ends within ConsentTimeout plus this.
+const consentInterval = time.Second
 
-// checkConsent fails connected legs whose client went silent: the network
-// broke or the client vanished without a close_notify.
+// minSafeConsentTimeout is the shortest consent timeout that leaves a
+// browser (a check every 5 s or so, RFC 7675 section 5.1) room to lose a
+// check; shorter ones are allowed (tests) but logged.
+const minSafeConsentTimeout = 15 * time.Second
+
+// checkConsent fails connected legs whose client stopped sending consent
+// checks (RFC 7675): it vanished without a close_notify, or the network
+// broke. As an ICE-lite agent the SFU sends no checks; the client's
+// authenticated binding requests, on UDP or TCP, are the consent.
 func (s *SFU) checkConsent() {
-	t := time.NewTicker(consentInterval)
+	t := time.NewTicker(max(min(consentInterval, s.cfg.ConsentTimeout/4), time.Millisecond))
 	defer t.Stop()
 	for {
 		select {
@@ -272,18 +317,21 @@ func (s *SFU) checkConsent() {
 	}
 }
 
-// checkConsentAt fails every connected leg that sent nothing (no media, no
-// ICE check) within consentTimeout before now.
+// checkConsentAt fails every connected leg whose last consent check is
+// older than ConsentTimeout before now. Media does not count (RFC 7675:
+// consent is the peer's authenticated check, which proves the client is
+// still there and still wants this media; packets alone prove neither).
 func (s *SFU) checkConsentAt(now time.Time) {
-	limit := now.Add(-consentTimeout).UnixNano()
+	limit := now.Add(-s.cfg.ConsentTimeout).UnixNano()
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	for l := range s.legs {
 		select {
 		case <-l.connected:
-			if l.lastSeen.Load() < limit {
-				l.log.Info("client silent", "for", now.Sub(time.Unix(0, l.lastSeen.Load())).Round(time.Second))
-				l.signalEnd(ErrPeerFailed)
+			if last := l.lastConsent.Load(); last < limit {
+				silent := now.Sub(time.Unix(0, last)).Round(time.Millisecond)
+				l.log.Info("ice consent expired", "since", silent)
+				l.signalEnd(fmt.Errorf("%w: no ice consent check for %s", ErrPeerFailed, silent))
 			}
 		default:
 		}

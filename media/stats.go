@@ -19,6 +19,12 @@ type Stats struct {
 	RTCPReceived, RTCPDropped uint64
 	// RTCPSent counts the SRTCP report packets sent to clients.
 	RTCPSent uint64
+	// TCPConnections is the number of open ICE-TCP connections, bound to
+	// a leg or waiting for a valid check.
+	TCPConnections int
+	// TCPDropped counts packets dropped because an ICE-TCP connection's
+	// write queue was full (a client that does not keep up).
+	TCPDropped uint64
 }
 
 // LegStats are one leg's counters as a speaker.

@@ -101,7 +101,7 @@ func TestICELite(t *testing.T) {
 		t.Fatalf("mapped address %v (%v), want %s", mapped, err, me)
 	}
 	eventually(t, flowDeadline, "nominated path", func() error {
-		if r := l.remote.Load(); r == nil || *r != me {
+		if r := l.remote.Load(); r == nil || r.addr != me || r.tcp != nil {
 			return errors.New("leg path not set to the nominating address")
 		}
 		return nil
@@ -138,9 +138,10 @@ func TestFingerprintMismatch(t *testing.T) {
 	}
 }
 
-// TestConsent: a connected client that goes silent fails; one that keeps
-// talking does not.
-func TestConsent(t *testing.T) {
+// TestConsentExpiry: a connected leg whose last consent check is older
+// than ConsentTimeout fails; a fresh one does not. (consent_test.go shows
+// it with real clients whose checks stop.)
+func TestConsentExpiry(t *testing.T) {
 	s := newTestSFU(t, testConfig())
 	log := newClosedLog()
 	g := s.NewGroup("consent")
@@ -151,8 +152,8 @@ func TestConsent(t *testing.T) {
 	if log.count("Q")+log.count("T") != 0 {
 		t.Fatal("a fresh leg failed")
 	}
-	// Q's last packet is made old; T's stays fresh.
-	quiet.lastSeen.Store(time.Now().Add(-2 * consentTimeout).UnixNano())
+	// Q's last check is made old; T's stays fresh.
+	quiet.lastConsent.Store(time.Now().Add(-2 * s.cfg.ConsentTimeout).UnixNano())
 	s.checkConsentAt(time.Now())
 	log.wait(t, "Q", ErrPeerFailed, flowDeadline)
 	if log.count("T") != 0 {
@@ -165,12 +166,12 @@ func TestConsent(t *testing.T) {
 func TestReaderDrops(t *testing.T) {
 	rig := newReadRig(t)
 	other := netip.MustParseAddrPort("127.0.0.1:9")
-	rig.rd.media(rig.packet(t, 1, 42), other)
+	rig.rd.handle(rig.packet(t, 1, 42), other)
 	if got := rig.sink.datagrams; got != 0 {
 		t.Fatalf("unknown path forwarded %d", got)
 	}
-	rig.rd.media(rig.packet(t, 2, 42), rig.from) // learns SSRC 42
-	rig.rd.media(rig.packet(t, 3, 43), rig.from) // another SSRC: dropped
+	rig.rd.handle(rig.packet(t, 2, 42), rig.from) // learns SSRC 42
+	rig.rd.handle(rig.packet(t, 3, 43), rig.from) // another SSRC: dropped
 	rig.rd.out.batch.flush()
 	if got := rig.sink.datagrams; got != 2 {
 		t.Fatalf("%d datagrams, want 2 (one packet to two listeners)", got)
@@ -180,12 +181,12 @@ func TestReaderDrops(t *testing.T) {
 	}
 	rtcp := rig.packet(t, 4, 42)
 	rtcp[1] = 200 // SR
-	rig.rd.media(rtcp, rig.from)
+	rig.rd.handle(rtcp, rig.from)
 	if st := rig.speaker.Stats(); st.Received != 2 {
 		t.Fatalf("RTCP counted as media: %+v", st)
 	}
 	rig.speaker.gone.Store(true)
-	rig.rd.media(rig.packet(t, 5, 42), rig.from)
+	rig.rd.handle(rig.packet(t, 5, 42), rig.from)
 	if st := rig.speaker.Stats(); st.Received != 2 {
 		t.Fatalf("closed leg forwarded: %+v", st)
 	}

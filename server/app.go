@@ -173,7 +173,11 @@ func (a *app) shutdownParts(ctx context.Context) {
 }
 
 func (a *app) announce(w io.Writer, addr string) {
-	fmt.Fprintf(w, "Earshot is running: http://%s  (signaling ws://%s/ws, media UDP %s)\n", addr, addr, a.sfu.UDPAddr())
+	tcp := "off"
+	if t := a.sfu.TCPAddr(); t != nil {
+		tcp = t.String()
+	}
+	fmt.Fprintf(w, "Earshot is running: http://%s  (signaling ws://%s/ws, media UDP %s, ICE-TCP %s)\n", addr, addr, a.sfu.UDPAddr(), tcp)
 	fmt.Fprintf(w, "Health http://%s/healthz  Metrics http://%s/metrics\n", addr, addr)
 	if a.hmac != nil && a.cfg.Auth.Demo {
 		if err := printDemoLogins(w, a.hmac, 12*time.Hour); err != nil {

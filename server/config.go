@@ -84,7 +84,7 @@ func DefaultConfig() Config {
 		DataDir:   "data",
 		Log:       LogConfig{Level: "info", Format: "text"},
 		Auth:      AuthConfig{Mode: "hs256", Issuer: "earshot", Audience: "earshot", Demo: true, OIDC: OIDCConfig{RolesClaim: "realm_access.roles", TeamsClaim: "groups", TenantClaim: "tenant", NameClaim: "name", TeamPrefix: "/"}},
-		Media:     media.Config{UDPPort: 3478, Slots: media.DefaultSlots, ConnectTimeout: media.DefaultConnectTimeout},
+		Media:     media.Config{UDPPort: 3478, Slots: media.DefaultSlots, ConnectTimeout: media.DefaultConnectTimeout, ConsentTimeout: media.DefaultConsentTimeout},
 		Signaling: signaling.DefaultConfig(),
 		Policy:    callcenter.DefaultPolicy(),
 		Queues: []callcenter.QueueConfig{
@@ -146,6 +146,8 @@ func settings() []setting {
 		{"log-level", "EARSHOT_LOG_LEVEL", "debug, info, warn or error", str(func(c *Config) *string { return &c.Log.Level })},
 		{"log-format", "EARSHOT_LOG_FORMAT", "text or json", str(func(c *Config) *string { return &c.Log.Format })},
 		{"udp-port", "EARSHOT_UDP_PORT", "the single ICE UDP port for all media (0 = any free port)", num(func(c *Config) *int { return &c.Media.UDPPort })},
+		{"tcp-port", "EARSHOT_TCP_PORT", "the ICE-TCP port for clients without UDP (0 = the UDP port's number, -1 = off)", num(func(c *Config) *int { return &c.Media.TCPPort })},
+		{"consent-timeout", "EARSHOT_CONSENT_TIMEOUT", "close a leg whose client sent no ICE consent check for this long", dur(func(c *Config) *time.Duration { return &c.Media.ConsentTimeout })},
 		{"listen-ip", "EARSHOT_LISTEN_IP", "IP the media port binds (empty = all)", str(func(c *Config) *string { return &c.Media.ListenIP })},
 		{"public-ip", "EARSHOT_PUBLIC_IPS", "comma-separated public IPs advertised for media (NAT 1:1)", list(func(c *Config) *[]string { return &c.Media.PublicIPs })},
 		{"slots", "EARSHOT_SLOTS", "receive slots (audio m-lines) per leg", num(func(c *Config) *int { return &c.Media.Slots })},

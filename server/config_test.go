@@ -13,7 +13,7 @@ func envOf(m map[string]string) func(string) string { return func(k string) stri
 func TestLoadConfigPrecedence(t *testing.T) {
 	dir := t.TempDir()
 	file := filepath.Join(dir, "earshot.yaml")
-	yaml := "http:\n  addr: 127.0.0.1:9000\nmedia:\n  udp_port: 4000\n  public_ips: [203.0.113.7]\npolicy:\n  max_silent_voice_monitors: 2\n  offer_timeout: 45s\nsignaling:\n  resume_grace: 1m\n"
+	yaml := "http:\n  addr: 127.0.0.1:9000\nmedia:\n  udp_port: 4000\n  public_ips: [203.0.113.7]\n  consent_timeout: 12s\npolicy:\n  max_silent_voice_monitors: 2\n  offer_timeout: 45s\nsignaling:\n  resume_grace: 1m\n"
 	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
 		t.Fatal(err)
 	}
@@ -21,6 +21,7 @@ func TestLoadConfigPrecedence(t *testing.T) {
 		"EARSHOT_UDP_PORT":      "4500",
 		"EARSHOT_LOG_LEVEL":     "debug",
 		"EARSHOT_ALLOWED_HOSTS": "console.example.com, *.tenants.example.net",
+		"EARSHOT_TCP_PORT":      "-1",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -45,6 +46,16 @@ func TestLoadConfigPrecedence(t *testing.T) {
 	}
 	if cfg.Policy.MaxBargeParticipants != 4 {
 		t.Errorf("defaults lost: %+v", cfg.Policy)
+	}
+	if cfg.Media.TCPPort != -1 || cfg.Media.ConsentTimeout != 12*time.Second {
+		t.Errorf("ice-tcp port %d (want -1 from env), consent timeout %s (want 12s from file)", cfg.Media.TCPPort, cfg.Media.ConsentTimeout)
+	}
+	def, err := LoadConfig(nil, envOf(nil))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if def.Media.TCPPort != 0 || def.Media.ConsentTimeout != 30*time.Second {
+		t.Errorf("defaults: ice-tcp port %d (want 0: the udp port's number), consent timeout %s", def.Media.TCPPort, def.Media.ConsentTimeout)
 	}
 }
 

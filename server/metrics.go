@@ -41,6 +41,9 @@ func newMetrics(center *callcenter.Center, sfu *media.SFU, sessions sessionCount
 		counter("earshot_rtcp_sent_total", "RTCP compound packets sent (sender and receiver reports).", func(s media.Stats) uint64 { return s.RTCPSent }),
 		counter("earshot_rtcp_received_total", "RTCP packets received from clients.", func(s media.Stats) uint64 { return s.RTCPReceived }),
 		counter("earshot_rtcp_dropped_total", "RTCP packets from clients dropped as malformed or undecryptable.", func(s media.Stats) uint64 { return s.RTCPDropped }),
+		counter("earshot_ice_tcp_dropped_total", "Packets dropped because an ICE-TCP client's write queue was full.", func(s media.Stats) uint64 { return s.TCPDropped }),
+		prometheus.NewGaugeFunc(prometheus.GaugeOpts{Name: "earshot_ice_tcp_connections", Help: "Open ICE-TCP connections (bound to a leg or awaiting a valid check)."},
+			func() float64 { return float64(sfu.Stats().TCPConnections) }),
 		&stateCollector{center: center, sfu: sfu, sessions: sessions},
 	)
 	return m

@@ -16,6 +16,12 @@ type party struct {
 	name  string
 	sig   *sigclient.Client
 	media *mediatest.Client
+	// client is what offer gives its next pion endpoint beyond the
+	// speaker tag (ICE-TCP only, consent interval).
+	client mediatest.ClientParams
+	// rewrite, if set, changes the server's answer before the endpoint
+	// sees it (to send it through a relay).
+	rewrite func(answer string) (string, error)
 }
 
 const testDeadline = 20 * time.Second
@@ -46,7 +52,9 @@ func newParty(t *testing.T, ts *testServer, speaker, token string) *party {
 // offer creates the party's pion endpoint and returns its SDP offer.
 func (p *party) offer(t *testing.T) string {
 	t.Helper()
-	m, err := mediatest.NewClient(mediatest.ClientParams{Speaker: p.name})
+	params := p.client
+	params.Speaker = p.name
+	m, err := mediatest.NewClient(params)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -65,6 +73,12 @@ func (p *party) offer(t *testing.T) string {
 // starts the microphone.
 func (p *party) connect(t *testing.T, answer string) {
 	t.Helper()
+	if p.rewrite != nil {
+		var err error
+		if answer, err = p.rewrite(answer); err != nil {
+			t.Fatalf("%s: %v", p.name, err)
+		}
+	}
 	if err := p.media.SetAnswer(answer); err != nil {
 		t.Fatalf("%s: %v", p.name, err)
 	}

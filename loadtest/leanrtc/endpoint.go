@@ -29,6 +29,10 @@ import (
 const (
 	checkInterval    = 50 * time.Millisecond
 	maxCheckInterval = 500 * time.Millisecond
+	// consentInterval is how often a connected endpoint renews ICE consent
+	// (RFC 7675), as browsers do: the server closes a leg whose checks
+	// stop (media alone does not count).
+	consentInterval = 5 * time.Second
 	// readBufferSize holds any packet on a 1500-byte MTU path.
 	readBufferSize = 1500
 	// DefaultSlots matches Earshot's default slot layout.
@@ -82,9 +86,10 @@ type Endpoint struct {
 	sendPkt  rtp.Packet
 	levelBuf [1]byte
 
-	mu     sync.Mutex
-	closed bool
-	conn   *dtls.Conn
+	mu      sync.Mutex
+	closed  bool
+	conn    *dtls.Conn
+	consent *time.Timer // the next consent check, once connected
 
 	received, undecryptable, early atomic.Uint64
 }
@@ -181,7 +186,25 @@ func (e *Endpoint) Connect(ctx context.Context, answerSDP string) error {
 		return ErrClosed
 	}
 	e.conn = conn
-	return e.startSRTP(conn, a)
+	if err := e.startSRTP(conn, a); err != nil {
+		return err
+	}
+	e.consent = time.AfterFunc(consentInterval, func() { e.checkConsent(a) })
+	return nil
+}
+
+// checkConsent sends one consent check (a binding request with its own
+// transaction) and schedules the next, until Close. It runs on a timer,
+// not a goroutine per endpoint.
+func (e *Endpoint) checkConsent(a answer) {
+	if req, err := bindingRequest(stun.NewTransactionID(), a, e.ufrag, e.tieBreaker); err == nil {
+		_, _ = e.hub.writeFrom(e.local.Addr(), req, a.candidate)
+	}
+	e.mu.Lock()
+	defer e.mu.Unlock()
+	if !e.closed {
+		e.consent.Reset(consentInterval)
+	}
 }
 
 // checkICE sends USE-CANDIDATE checks until one is answered.
@@ -382,6 +405,9 @@ func (e *Endpoint) Close() error {
 	}
 	e.closed = true
 	conn := e.conn
+	if e.consent != nil {
+		e.consent.Stop()
+	}
 	e.mu.Unlock()
 	if conn != nil {
 		_ = conn.Close()

@@ -8,6 +8,7 @@ import (
 	"net"
 	"sync"
 	"sync/atomic"
+	"time"
 
 	"github.com/pion/ice/v4"
 	"github.com/pion/interceptor"
@@ -46,6 +47,14 @@ type ClientParams struct {
 	// ListenIP is the only local address ICE uses; default "127.0.0.1", so
 	// tests stay on loopback and gather a single candidate.
 	ListenIP string
+	// TCP makes the client gather ICE-TCP only, like a browser whose UDP
+	// is blocked: it reaches the server's passive TCP candidates with
+	// active TCP connections (RFC 6544) and never sends a UDP datagram.
+	TCP bool
+	// ConsentInterval is how often the connected client sends an ICE
+	// consent check (pion's keepalive); 0 keeps pion's 2 s. Tests of
+	// consent expiry shorten it together with the server's timeout.
+	ConsentInterval time.Duration
 	// Logger receives pion's logs; nil discards them.
 	Logger *slog.Logger
 }
@@ -99,6 +108,8 @@ func NewClient(p ClientParams) (*Client, error) {
 		return nil, fmt.Errorf("speaker %q must be 1..%d bytes: %w", p.Speaker, MaxSpeakerLen, ErrBadParams)
 	case listen == nil:
 		return nil, fmt.Errorf("listen ip %q: %w", p.ListenIP, ErrBadParams)
+	case p.ConsentInterval < 0:
+		return nil, fmt.Errorf("consent interval %s: %w", p.ConsentInterval, ErrBadParams)
 	}
 
 	api, err := newClientAPI(p, listen)
@@ -230,10 +241,19 @@ func newClientAPI(p ClientParams, listen net.IP) (*webrtc.API, error) {
 	if listen.IsLoopback() {
 		se.SetIncludeLoopbackCandidate(true)
 	}
-	if listen.To4() != nil {
+	switch v4 := listen.To4() != nil; {
+	case p.TCP && v4:
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeTCP4})
+	case p.TCP:
+		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeTCP6})
+	case v4:
 		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP4})
-	} else {
+	default:
 		se.SetNetworkTypes([]webrtc.NetworkType{webrtc.NetworkTypeUDP6})
+	}
+	if p.ConsentInterval > 0 {
+		// pion's defaults for the other two.
+		se.SetICETimeouts(5*time.Second, 25*time.Second, p.ConsentInterval)
 	}
 	return webrtc.NewAPI(webrtc.WithMediaEngine(m), webrtc.WithInterceptorRegistry(reg),
 		webrtc.WithSettingEngine(se)), nil
