@@ -77,7 +77,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	mux.Handle("GET /api/v1/", a.reportingAPI(verifier)) // audit search, export, summary, history (reporting/)
 	a.routeDevLogin(mux)
 	a.routeWeb(mux) // GET /: the browser apps, the least specific route
-	a.httpSrv = &http.Server{Handler: securityHeaders(mux), ReadHeaderTimeout: 10 * time.Second}
+	a.httpSrv = &http.Server{Handler: securityHeaders(mux), ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout}
 	return a, nil
 }
 
