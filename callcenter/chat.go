@@ -83,6 +83,9 @@ func (c *Center) postCheckLocked(cl Client, p SendParams) (*Conversation, *parti
 	if text == "" || len(text) > c.policy.MaxChatMessageBytes || !utf8.ValidString(text) {
 		return nil, nil, "", refuse(ErrMessageInvalid, "a message is 1 to %d bytes of UTF-8 text", c.policy.MaxChatMessageBytes)
 	}
+	if hasNUL(text) {
+		return nil, nil, "", refuse(ErrMessageInvalid, "a message cannot contain NUL characters")
+	}
 	if p.Kind != MessagePublic && p.Kind != MessageWhisper {
 		return nil, nil, "", refuse(ErrBadRequest, "kind must be public or whisper")
 	}
@@ -116,3 +119,10 @@ func (c *Center) Transcript(cl Client, id ConversationID) ([]ChatMessage, error)
 	}
 	return out, nil
 }
+
+// hasNUL reports whether free text holds a NUL character. Such text is
+// refused: PostgreSQL cannot store it in a text column, so a single stored
+// NUL would fail every group commit of the audit writer it was merged into,
+// and with them the audited actions of everyone else. Every other control
+// character is kept verbatim.
+func hasNUL(s string) bool { return strings.IndexByte(s, 0) >= 0 }

@@ -64,6 +64,7 @@ func TestHostileTokens(t *testing.T) {
 		{"unknown role only", hs(jwt.MapClaims{"roles": []string{"root"}}), "token_missing_claim"},
 		{"string role", hs(jwt.MapClaims{"roles": "supervisor"}), "token_invalid"},
 		{"numeric roles", hs(jwt.MapClaims{"roles": []int{1, 2}}), "token_invalid"},
+		{"NUL in the name", hs(jwt.MapClaims{"name": "Sam\x00"}), "token_invalid"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			before := snapshot(t, w.ts)
