@@ -5,6 +5,7 @@ import (
 	"net/http"
 	"strings"
 	"testing"
+	"time"
 
 	"github.com/gorilla/websocket"
 
@@ -163,6 +164,7 @@ func TestHostileFrames(t *testing.T) {
 		r, before := open(t)
 		const n = 400 // far beyond burst (40) + abuse debt (3 × 40)
 		var b strings.Builder
+		_ = r.ws.SetWriteDeadline(time.Now().Add(testDeadline))
 		for i := range n {
 			b.Reset()
 			fmt.Fprintf(&b, `{"v":1,"id":"f%d","type":"monitor.set_mode","data":{"conversation_id":%q,"mode":"barge"}}`, i, w.conv)
@@ -170,9 +172,9 @@ func TestHostileFrames(t *testing.T) {
 				break // the server may already have closed the socket
 			}
 		}
-		// While eve floods, the agent (another user) is served.
-		w.agent.do(t, "chat.send", map[string]string{"conversation_id": w.conv, "kind": "whisper", "text": "still here"}, nil)
-		before = snapshot(t, w.ts) // the agent's whisper is the only change
+		// While eve floods, other users are served.
+		w.agent.do(t, "conversation.transcript", map[string]string{"conversation_id": w.conv}, nil)
+		w.sup.do(t, "floor.conversations", nil, nil)
 		frames, wsCode, reason := r.closed()
 		if wsCode != websocket.ClosePolicyViolation || reason != "rate_limited" {
 			t.Fatalf("flooding socket closed with %d %q", wsCode, reason)

@@ -55,9 +55,11 @@ func newVoiceWorld(t *testing.T) *voiceWorld {
 func (v *voiceWorld) flows(t *testing.T) {
 	t.Helper()
 	const n = 10
-	v.vic.hearsAfter(t, v.bea, v.bea.seq(), n)
-	v.bea.hearsAfter(t, v.vic, v.vic.seq(), n)
-	v.sue.hearsAfter(t, v.vic, v.vic.seq(), n)
+	// Marks first, so that the three paths are waited for at once.
+	b0, c0 := v.bea.seq(), v.vic.seq()
+	v.vic.hearsAfter(t, v.bea, b0, n)
+	v.bea.hearsAfter(t, v.vic, c0, n)
+	v.sue.hearsAfter(t, v.vic, c0, n)
 }
 
 // sdpAttr returns the value of the first "a=<name>:" line of sdp.
