@@ -119,10 +119,3 @@ func (c *Center) Transcript(cl Client, id ConversationID) ([]ChatMessage, error)
 	}
 	return out, nil
 }
-
-// hasNUL reports whether free text holds a NUL character. Such text is
-// refused: PostgreSQL cannot store it in a text column, so a single stored
-// NUL would fail every group commit of the audit writer it was merged into,
-// and with them the audited actions of everyone else. Every other control
-// character is kept verbatim.
-func hasNUL(s string) bool { return strings.IndexByte(s, 0) >= 0 }

@@ -165,21 +165,27 @@ func TestHostileResume(t *testing.T) {
 	})
 
 	t.Run("replayed after the grace period", func(t *testing.T) {
-		sessions := w.ts.a.sig.Sessions()
+		// The world's three parties and ivy; the probes' sessions end
+		// asynchronously after their session.close.
+		waitSessions(t, w.ts, 4, testDeadline)
 		current := ivy.Session.ResumeToken
 		ivy.DropSocket()
-		// Wait for the grace period to end the session (a condition, with
-		// a deadline).
-		ctx := deadlineCtx(t, grace+testDeadline)
-		for w.ts.a.sig.Sessions() != sessions-1 {
-			select {
-			case <-ctx.Done():
-				t.Fatalf("the session outlived its grace period: %d sessions", w.ts.a.sig.Sessions())
-			case <-time.After(20 * time.Millisecond): // poll interval
-			}
-		}
+		waitSessions(t, w.ts, 3, grace+testDeadline)
 		before := snapshot(t, w.ts)
 		resume(t, ivyTok, current)
 		w.intact(t, before)
 	})
+}
+
+// waitSessions waits until the server holds exactly n sessions.
+func waitSessions(t *testing.T, ts *testServer, n int, within time.Duration) {
+	t.Helper()
+	ctx := deadlineCtx(t, within)
+	for ts.a.sig.Sessions() != n {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%d sessions, want %d", ts.a.sig.Sessions(), n)
+		case <-time.After(20 * time.Millisecond): // poll interval
+		}
+	}
 }

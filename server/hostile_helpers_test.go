@@ -140,11 +140,11 @@ func (w *world) serves(t *testing.T, before state) {
 	w.probes++
 	ts := w.ts
 	name := fmt.Sprintf("probe%d", w.probes)
+	sessions := ts.a.sig.Sessions()
 	sig, err := sigclient.Dial(ctxT(t), ts.ws, ts.token(t, name, "Probe", auth.RoleSupervisor, "team-a"))
 	if err != nil {
 		t.Fatalf("a normal supervisor cannot connect: %v", err)
 	}
-	defer sig.Close()
 	if err := sig.Request(ctxT(t), "monitor.start", map[string]string{"conversation_id": w.conv, "reason": "probe"}, nil); err != nil {
 		t.Fatalf("a normal supervisor cannot monitor: %v", err)
 	}
@@ -162,13 +162,27 @@ func (w *world) serves(t *testing.T, before state) {
 	if want := []string{name + " monitor.start", name + " monitor.leave"}; !reflect.DeepEqual(got, want) {
 		t.Fatalf("audit rows after the hostile input: %q, want only the probe's %q", got, want)
 	}
+	sig.Close()
+	stats := ts.a.center.Stats()
 	ag, err := sigclient.Dial(ctxT(t), ts.ws, ts.token(t, name+"-agent", "Probe Agent", auth.RoleAgent, "team-b"))
 	if err != nil {
 		t.Fatalf("a normal agent cannot connect: %v", err)
 	}
-	defer ag.Close()
 	if err := ag.Request(ctxT(t), "ping", nil, nil); err != nil {
 		t.Fatalf("a normal agent cannot ping: %v", err)
+	}
+	ag.Close()
+	// The probes' sessions end asynchronously: wait until they have, so
+	// that the next case's "before" is not taken halfway (the probe agent
+	// then stays on the floor as offline).
+	stats.Agents["offline"]++
+	ctx := ctxT(t)
+	for !reflect.DeepEqual(ts.a.center.Stats(), stats) || ts.a.sig.Sessions() > sessions {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("the probes' sessions did not end: %d sessions (want %d), stats %+v", ts.a.sig.Sessions(), sessions, ts.a.center.Stats())
+		case <-time.After(5 * time.Millisecond): // poll interval
+		}
 	}
 }
 
