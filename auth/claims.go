@@ -3,6 +3,7 @@ package auth
 import (
 	"fmt"
 	"slices"
+	"strings"
 	"time"
 )
 
@@ -28,6 +29,9 @@ func (r rawIdentity) identity() (Identity, error) {
 	if r.tenant == "" {
 		return Identity{}, fmt.Errorf("no tenant: %w", ErrMissingClaim)
 	}
+	if r.hasNUL() {
+		return Identity{}, fmt.Errorf("a claim holds a NUL character: %w", ErrTokenInvalid)
+	}
 	roles := parseRoles(r.roles)
 	if len(roles) == 0 {
 		return Identity{}, fmt.Errorf("no known role: %w", ErrMissingClaim)
@@ -40,6 +44,18 @@ func (r rawIdentity) identity() (Identity, error) {
 		Teams:   parseTeams(r.teams),
 		Expiry:  r.expiry,
 	}, nil
+}
+
+// hasNUL reports whether a claim Earshot keeps holds a NUL character. Such
+// names are refused: they cannot be stored (PostgreSQL text), and no
+// identity provider issues them on purpose.
+func (r rawIdentity) hasNUL() bool {
+	for _, s := range append([]string{r.subject, r.name, r.tenant}, append(r.roles, r.teams...)...) {
+		if strings.IndexByte(s, 0) >= 0 {
+			return true
+		}
+	}
+	return false
 }
 
 // parseRoles keeps the known roles, in token order, without duplicates.

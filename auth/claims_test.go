@@ -42,6 +42,14 @@ func TestRawIdentity(t *testing.T) {
 		{name: "no tenant", edit: func(r *rawIdentity) { r.tenant = "" }, wantErr: ErrMissingClaim},
 		{name: "no roles", edit: func(r *rawIdentity) { r.roles = nil }, wantErr: ErrMissingClaim},
 		{name: "only unknown roles", edit: func(r *rawIdentity) { r.roles = []string{"unknown", "root"} }, wantErr: ErrMissingClaim},
+		{name: "NUL in the name", edit: func(r *rawIdentity) { r.name = "Ada\x00" }, wantErr: ErrTokenInvalid},
+		{name: "NUL in a team", edit: func(r *rawIdentity) { r.teams = []string{"team-a", "\x00"} }, wantErr: ErrTokenInvalid},
+		{name: "NUL in the subject", edit: func(r *rawIdentity) { r.subject = "u\x001" }, wantErr: ErrTokenInvalid},
+		{
+			name: "other control characters kept",
+			edit: func(r *rawIdentity) { r.name = "Ada\x1b[2J\u202e" },
+			want: Identity{Subject: "u-1", Name: "Ada\x1b[2J\u202e", Tenant: "acme", Roles: []Role{RoleSupervisor}, Teams: []TeamID{"team-a"}, Expiry: exp},
+		},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

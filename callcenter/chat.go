@@ -83,6 +83,9 @@ func (c *Center) postCheckLocked(cl Client, p SendParams) (*Conversation, *parti
 	if text == "" || len(text) > c.policy.MaxChatMessageBytes || !utf8.ValidString(text) {
 		return nil, nil, "", refuse(ErrMessageInvalid, "a message is 1 to %d bytes of UTF-8 text", c.policy.MaxChatMessageBytes)
 	}
+	if hasNUL(text) {
+		return nil, nil, "", refuse(ErrMessageInvalid, "a message cannot contain NUL characters")
+	}
 	if p.Kind != MessagePublic && p.Kind != MessageWhisper {
 		return nil, nil, "", refuse(ErrBadRequest, "kind must be public or whisper")
 	}

@@ -51,6 +51,10 @@ func TestChatWhisperNeverReachesCustomer(t *testing.T) {
 		_, err = send(f.agent, MessagePublic, "\xff\xfe")
 		mustCode(t, err, "message_invalid")
 	})
+	t.Run("a NUL character cannot be stored", func(t *testing.T) {
+		_, err := send(f.agent, MessagePublic, "a\x00b")
+		mustCode(t, err, "message_invalid")
+	})
 	// Nothing at all reached the customer: no message, no event, no count.
 	if got := f.customer.all()[custBefore:]; len(got) != 0 {
 		t.Fatalf("customer received %d events during listen/whisper chat: %v", len(got), got)

@@ -80,6 +80,9 @@ func (c *Center) RaiseHelp(cl Client, p RaiseHelpParams) (HelpRequestView, error
 	if len(comment) > maxHelpCommentBytes || !utf8.ValidString(comment) {
 		return HelpRequestView{}, refuse(ErrBadRequest, "the comment is at most %d bytes of UTF-8 text", maxHelpCommentBytes)
 	}
+	if hasNUL(reason) || hasNUL(comment) {
+		return HelpRequestView{}, refuse(ErrBadRequest, "the reason and comment cannot contain NUL characters")
+	}
 	var (
 		h    *helpRequest
 		view HelpRequestView

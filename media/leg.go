@@ -146,9 +146,9 @@ func (l *Leg) Answer() string { return l.answer }
 // AddICECandidate accepts a candidate the client trickled after its offer.
 // The SFU is an ICE-lite agent that never sends checks, so the client's
 // candidates are not needed: the client's own checks reveal its paths. The
-// candidate is only checked for syntax.
+// candidate is only checked for syntax (see checkCandidate).
 func (l *Leg) AddICECandidate(c webrtc.ICECandidateInit) error {
-	if len(c.Candidate) > 1024 {
+	if !checkCandidate(c.Candidate) {
 		return fmt.Errorf("leg %s: add ice candidate: %w", l.id, errBadCandidate)
 	}
 	return nil

@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"slices"
+	"strings"
 	"sync/atomic"
 	"time"
 
@@ -87,7 +88,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	if slices.Contains(cfg.HTTP.AllowedHosts, "*") {
 		log.Warn(`http.allowed_hosts contains "*": the Host check is off and DNS rebinding can reach this server; use it for development only`)
 	}
-	a.httpSrv = &http.Server{Handler: securityHeaders(hostGuard(a.hosts, log, mux)), ReadHeaderTimeout: 10 * time.Second}
+	a.httpSrv = &http.Server{Handler: securityHeaders(hostGuard(a.hosts, log, mux)), ReadHeaderTimeout: cfg.HTTP.ReadHeaderTimeout}
 	return a, nil
 }
 
@@ -186,13 +187,38 @@ func (a *app) announce(w io.Writer, addr string) {
 	}
 }
 
+// contentSecurityPolicy is what the browser apps may load: their own
+// scripts, styles and assets only (no inline script, no eval, no plugins),
+// the signaling WebSocket and the reporting API of this server, and remote
+// audio from MediaStreams or blobs. Chat text and display names are data
+// that the apps render as text; this policy makes a rendering mistake
+// inert instead of an account takeover.
+const contentSecurityPolicy = "default-src 'self'; script-src 'self'; style-src 'self'; img-src 'self' data: blob:; " +
+	"media-src 'self' blob: mediastream:; connect-src 'self' %s; object-src 'none'; base-uri 'none'; " +
+	"form-action 'self'; frame-ancestors 'none'"
+
 // securityHeaders sets headers every response should carry.
 func securityHeaders(next http.Handler) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		h := w.Header()
 		h.Set("X-Content-Type-Options", "nosniff")
 		h.Set("Referrer-Policy", "no-referrer")
-		h.Set("Content-Security-Policy", "default-src 'self'; connect-src 'self' ws: wss:; frame-ancestors 'none'")
+		h.Set("Content-Security-Policy", fmt.Sprintf(contentSecurityPolicy, webSocketSources(r.Host)))
 		next.ServeHTTP(w, r)
 	})
+}
+
+// webSocketSources allows WebSockets to the host the page was served from:
+// 'self' covers ws: and wss: only in recent browsers. A Host header that is
+// not a plain host[:port] (net/http already refuses most) allows none.
+func webSocketSources(host string) string {
+	for _, c := range host {
+		if !(c >= 'a' && c <= 'z' || c >= 'A' && c <= 'Z' || c >= '0' && c <= '9' || strings.ContainsRune(".-:[]", c)) {
+			return ""
+		}
+	}
+	if host == "" {
+		return ""
+	}
+	return "ws://" + host + " wss://" + host
 }

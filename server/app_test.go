@@ -60,3 +60,21 @@ func TestHealthReadyMetrics(t *testing.T) {
 		t.Fatal("server still answers after shutdown")
 	}
 }
+
+// The policy names the page's own host for WebSockets, and nothing when the
+// Host header could smuggle in another directive.
+func TestWebSocketSources(t *testing.T) {
+	for host, want := range map[string]string{
+		"127.0.0.1:8080":         "ws://127.0.0.1:8080 wss://127.0.0.1:8080",
+		"cc.example.com":         "ws://cc.example.com wss://cc.example.com",
+		"[::1]:8080":             "ws://[::1]:8080 wss://[::1]:8080",
+		"":                       "",
+		"evil.com; script-src *": "",
+		"evil.com 'unsafe-eval'": "",
+		"a.com\r\nX-Injected: 1": "",
+	} {
+		if got := webSocketSources(host); got != want {
+			t.Errorf("webSocketSources(%q) = %q, want %q", host, got, want)
+		}
+	}
+}

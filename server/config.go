@@ -39,6 +39,10 @@ type HTTPConfig struct {
 	Addr string `yaml:"addr"`
 	// ShutdownTimeout bounds the graceful drain on SIGTERM.
 	ShutdownTimeout time.Duration `yaml:"shutdown_timeout"`
+	// ReadHeaderTimeout bounds reading a request's headers, the WebSocket
+	// upgrade included, so that a client trickling a partial request
+	// (slowloris) cannot hold a connection and its goroutine for long.
+	ReadHeaderTimeout time.Duration `yaml:"read_header_timeout"`
 	// PprofAddr, if set, serves net/http/pprof there (opt-in; see pprof.go).
 	PprofAddr string `yaml:"pprof_addr"`
 	// AllowedHosts are host names (or IPs, host:port, "*.domain") the server
@@ -80,7 +84,7 @@ type OIDCConfig struct {
 // DefaultConfig is what `make run` uses: everything embedded, nothing external.
 func DefaultConfig() Config {
 	return Config{
-		HTTP:      HTTPConfig{Addr: "127.0.0.1:8080", ShutdownTimeout: 15 * time.Second},
+		HTTP:      HTTPConfig{Addr: "127.0.0.1:8080", ShutdownTimeout: 15 * time.Second, ReadHeaderTimeout: 10 * time.Second},
 		DataDir:   "data",
 		Log:       LogConfig{Level: "info", Format: "text"},
 		Auth:      AuthConfig{Mode: "hs256", Issuer: "earshot", Audience: "earshot", Demo: true, OIDC: OIDCConfig{RolesClaim: "realm_access.roles", TeamsClaim: "groups", TenantClaim: "tenant", NameClaim: "name", TeamPrefix: "/"}},
@@ -239,6 +243,9 @@ func (c Config) validate() error {
 	case "text", "json":
 	default:
 		return fmt.Errorf("log format %q: use text or json", c.Log.Format)
+	}
+	if c.HTTP.ReadHeaderTimeout <= 0 {
+		return fmt.Errorf("http read_header_timeout must be positive")
 	}
 	if c.DataDir == "" {
 		return fmt.Errorf("data_dir is required")
