@@ -18,6 +18,7 @@ import (
 	"github.com/earshot/earshot/auth"
 	"github.com/earshot/earshot/callcenter"
 	"github.com/earshot/earshot/internal/hostcheck"
+	"github.com/earshot/earshot/internal/iceservers"
 	"github.com/earshot/earshot/media"
 	"github.com/earshot/earshot/signaling"
 )
@@ -66,7 +67,11 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		Center: a.center, Logger: log.With("component", "signaling"),
 		ObserveModeSwitch: func(d time.Duration) { observe(d) },
 	})
-	a.sig = signaling.NewServer(signaling.ServerParams{Config: cfg.Signaling, Verifier: verifier, Handler: disp, Logger: log.With("component", "signaling"), Hosts: a.hosts})
+	a.sig = signaling.NewServer(signaling.ServerParams{Config: cfg.Signaling, Verifier: verifier, Handler: disp, Logger: log.With("component", "signaling"), Hosts: a.hosts,
+		ICEServers: func(id auth.Identity) []iceservers.Server {
+			return iceservers.For(cfg.ICEServers, string(id.Tenant)+"/"+string(id.Subject), time.Now())
+		},
+	})
 	a.metrics = newMetrics(a.center, a.sfu, a.sig)
 	observe = a.metrics.observeModeSwitch
 	a.metrics.reg.MustRegister(a.storage.collectors()...)

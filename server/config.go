@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/earshot/earshot/callcenter"
+	"github.com/earshot/earshot/internal/iceservers"
 	"github.com/earshot/earshot/media"
 	"github.com/earshot/earshot/signaling"
 )
@@ -31,6 +32,10 @@ type Config struct {
 	Policy    callcenter.Policy        `yaml:"policy"`
 	Queues    []callcenter.QueueConfig `yaml:"queues"`
 	Store     StoreConfig              `yaml:"store"`
+	// ICEServers are the STUN/TURN servers browsers are told to use (YAML
+	// only; none by default: host and ICE-TCP candidates need none). See
+	// docs/deployment.md.
+	ICEServers []iceservers.Entry `yaml:"ice_servers"`
 }
 
 // HTTPConfig is the HTTP listener.
@@ -252,6 +257,9 @@ func (c Config) validate() error {
 	}
 	if _, err := allowedHosts(c); err != nil {
 		return err
+	}
+	if err := iceservers.Validate(c.ICEServers); err != nil {
+		return fmt.Errorf("ice_servers: %w", err)
 	}
 	if c.Policy.MaxSilentVoiceMonitors < 0 || c.Policy.MaxBargeParticipants < 2 {
 		return fmt.Errorf("policy: max_silent_voice_monitors >= 0 and max_barge_participants >= 2")

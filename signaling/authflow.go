@@ -10,6 +10,7 @@ import (
 	"time"
 
 	"github.com/earshot/earshot/auth"
+	"github.com/earshot/earshot/internal/iceservers"
 	"github.com/gorilla/websocket"
 )
 
@@ -57,11 +58,16 @@ type authResult struct {
 	Identity      wireIdentity `json:"identity"`
 	Protocol      int          `json:"protocol"`
 	ResumeGraceMS int64        `json:"resume_grace_ms"`
+	// ICEServers are the STUN/TURN servers to put in RTCConfiguration
+	// (absent when the server has none configured).
+	ICEServers []iceservers.Server `json:"ice_servers,omitempty"`
 }
 
-// refreshResult is the data of a successful auth.refresh.
+// refreshResult is the data of a successful auth.refresh: the identity and
+// ICE servers with credentials minted anew.
 type refreshResult struct {
-	Identity wireIdentity `json:"identity"`
+	Identity   wireIdentity        `json:"identity"`
+	ICEServers []iceservers.Server `json:"ice_servers,omitempty"`
 }
 
 // handshake reads the first frame, which must authenticate the socket
@@ -145,6 +151,7 @@ func (c *conn) authenticate(req request) *Session {
 		Identity:      toWireIdentity(id),
 		Protocol:      ProtocolVersion,
 		ResumeGraceMS: c.srv.cfg.ResumeGrace.Milliseconds(),
+		ICEServers:    c.srv.iceServersFor(id),
 	}))
 	c.sess.Store(sess)
 	sess.mu.Lock()
@@ -208,7 +215,7 @@ func (c *conn) refresh(sess *Session, req request) {
 		sess.setIdentityLocked(id)
 	}
 	sess.mu.Unlock()
-	c.send(encodeOK(req.ID, mustMarshal(refreshResult{Identity: toWireIdentity(id)})))
+	c.send(encodeOK(req.ID, mustMarshal(refreshResult{Identity: toWireIdentity(id), ICEServers: c.srv.iceServersFor(id)})))
 }
 
 // verify checks a token and the claims the transport itself relies on.

@@ -120,6 +120,7 @@ func (c *conn) resume(req request) *Session {
 			Identity:      toWireIdentity(id),
 			Protocol:      ProtocolVersion,
 			ResumeGraceMS: c.srv.cfg.ResumeGrace.Milliseconds(),
+			ICEServers:    c.srv.iceServersFor(id),
 		},
 		Replayed: len(frames),
 	}))

@@ -11,6 +11,7 @@ import (
 
 	"github.com/earshot/earshot/auth"
 	"github.com/earshot/earshot/internal/hostcheck"
+	"github.com/earshot/earshot/internal/iceservers"
 	"github.com/gorilla/websocket"
 )
 
@@ -57,6 +58,10 @@ type ServerParams struct {
 	// Host allow-list). When Config.AllowedOrigins is empty, a browser
 	// Origin must name one of them. Nil allows the loopback names only.
 	Hosts HostPolicy
+	// ICEServers, if set, gives the STUN/TURN servers a user's browser is
+	// told to use (with TURN credentials minted for that user); sent in the
+	// auth, resume and refresh responses.
+	ICEServers func(id auth.Identity) []iceservers.Server
 }
 
 // HostPolicy decides whether a host[:port] (here: the host of an Origin)
@@ -70,6 +75,7 @@ var _ HostPolicy = (*hostcheck.List)(nil)
 // Server upgrades HTTP requests to signaling sockets and owns all sessions.
 // It implements http.Handler; mount it on the signaling path.
 type Server struct {
+	ice      func(auth.Identity) []iceservers.Server
 	cfg      Config
 	verifier auth.Verifier
 	handler  Handler
@@ -117,6 +123,7 @@ func NewServer(p ServerParams) *Server {
 		handler:  p.Handler,
 		log:      log, // the caller names the component
 		hosts:    hosts,
+		ice:      p.ICEServers,
 		ctx:      ctx,
 		cancel:   cancel,
 		kill:     make(chan struct{}),
@@ -304,4 +311,12 @@ func (s *Server) Shutdown(ctx context.Context) error {
 		s.mu.Unlock()
 		return ctx.Err()
 	}
+}
+
+// iceServersFor returns the ICE servers for id, nil when none are configured.
+func (s *Server) iceServersFor(id auth.Identity) []iceservers.Server {
+	if s.ice == nil {
+		return nil
+	}
+	return s.ice(id)
 }

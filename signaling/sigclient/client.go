@@ -50,6 +50,12 @@ type Session struct {
 		Roles  []string `json:"roles"`
 		Teams  []string `json:"teams"`
 	} `json:"identity"`
+	// ICEServers are the STUN/TURN servers the server gives this user.
+	ICEServers []struct {
+		URLs       []string `json:"urls"`
+		Username   string   `json:"username"`
+		Credential string   `json:"credential"`
+	} `json:"ice_servers"`
 }
 
 // Client is one signaling session.

@@ -48,6 +48,13 @@ export interface Identity {
   expires_at_ms?: number;
 }
 
+/** A STUN or TURN server for RTCConfiguration.iceServers, as the server configures it. */
+export interface IceServer {
+  urls: string[];
+  username?: string;
+  credential?: string;
+}
+
 /** Data of a successful auth. */
 export interface AuthResult {
   session_id: string;
@@ -55,6 +62,8 @@ export interface AuthResult {
   identity: Identity;
   protocol: number;
   resume_grace_ms: number;
+  /** STUN/TURN servers (TURN credentials minted for this user); absent when none are configured. */
+  ice_servers?: IceServer[];
 }
 
 /** Data of a successful session.resume. */
@@ -277,7 +286,7 @@ export interface ServerEventPayloads {
 /** Request types with their data and response data. */
 export interface Requests {
   'ping': { req: Record<string, never>; res: Record<string, never> };
-  'auth.refresh': { req: { token: string }; res: { identity: Identity } };
+  'auth.refresh': { req: { token: string }; res: { identity: Identity; ice_servers?: IceServer[] } };
   'session.close': { req: Record<string, never>; res: Record<string, never> };
   'agent.set_state': { req: { state: 'ready' | 'not_ready' }; res: { agent: AgentInfo } };
   'floor.agents': { req: Record<string, never>; res: { agents: AgentInfo[] } };

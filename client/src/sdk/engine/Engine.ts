@@ -50,6 +50,18 @@ export class Engine {
   }
 
   /**
+   * The leg's RTCConfiguration: the app's own, and the server's STUN/TURN
+   * servers when the app names none (an app that sets iceServers, even [],
+   * keeps them).
+   */
+  rtcConfiguration(): RTCConfiguration {
+    const own = this.opts.rtcConfiguration;
+    const servers = this.signal.iceServers;
+    if (own.iceServers !== undefined || !servers?.length) return own;
+    return { ...own, iceServers: servers.map((s) => ({ ...s })) };
+  }
+
+  /**
    * Creates a leg, sends its offer with send, and applies the answer from
    * the response. On any failure the leg (and microphone) is closed.
    */
@@ -60,7 +72,7 @@ export class Engine {
     let leg: VoiceLeg;
     try {
       leg = new VoiceLeg(
-        { slots: this.opts.slots, iceGatheringTimeoutMs: this.opts.iceGatheringTimeoutMs, rtcConfiguration: this.opts.rtcConfiguration },
+        { slots: this.opts.slots, iceGatheringTimeoutMs: this.opts.iceGatheringTimeoutMs, rtcConfiguration: this.rtcConfiguration() },
         microphone,
       );
     } catch (e) {

@@ -14,6 +14,7 @@ import {
   PROTOCOL_VERSION,
   type AuthResult,
   type EventFrame,
+  type IceServer,
   type Identity,
   type RequestData,
   type RequestType,
@@ -109,6 +110,7 @@ export class SignalClient extends TypedEmitter<SignalCallbacks> {
   private state = ConnectionState.Disconnected;
   private session: SessionState | null = null;
   private identity: Identity | null = null;
+  private servers: IceServer[] | undefined;
   private readonly pending = new Map<string, Pending>();
   private nextId = 1;
   /** Set by disconnect(): no more reconnects. */
@@ -135,6 +137,11 @@ export class SignalClient extends TypedEmitter<SignalCallbacks> {
   /** The signed-in identity, once connected. */
   get currentIdentity(): Identity | null {
     return this.identity;
+  }
+
+  /** The STUN/TURN servers the server gave this session (the latest credentials), if any. */
+  get iceServers(): IceServer[] | undefined {
+    return this.servers;
   }
 
   /** The seq of the last event received (what a resume asks the server to continue from). */
@@ -329,6 +336,7 @@ export class SignalClient extends TypedEmitter<SignalCallbacks> {
     this.lastClosed = null;
     this.everConnected = true;
     this.identity = auth.identity;
+    this.servers = auth.ice_servers;
     this.setState(ConnectionState.Connected);
     this.startPing(ws);
     this.scheduleRefresh(auth.identity);
@@ -535,6 +543,7 @@ export class SignalClient extends TypedEmitter<SignalCallbacks> {
       const token = await this.opts.token();
       const res = await this.request('auth.refresh', { token });
       this.identity = res.identity;
+      if (res.ice_servers) this.servers = res.ice_servers;
       this.emit('identity', res.identity);
       this.scheduleRefresh(res.identity);
     } catch (e) {
