@@ -93,13 +93,7 @@ func hostileChat(t *testing.T, mutate func(*Config)) {
 		w.intact(t, before)
 	})
 
-	for _, tc := range []struct {
-		name string
-		p    *party
-		typ  string
-		data any
-		code string
-	}{
+	for _, tc := range []refusal{
 		{"one byte over the message limit", w.cust, "chat.send", chat("public", strings.Repeat("B", 4001)), "message_invalid"},
 		{"60 KB message", w.agent, "chat.send", chat("whisper", strings.Repeat("C", 60<<10)), "message_invalid"},
 		{"white space only", w.cust, "chat.send", chat("public", " \t\r\n\u00a0\u2028 "), "message_invalid"},

@@ -52,13 +52,7 @@ func TestHostileDomainPermissions(t *testing.T) {
 		return m
 	}
 	endedRef := map[string]string{"conversation_id": ended}
-	for _, tc := range []struct {
-		name string
-		p    *party
-		typ  string
-		data any
-		code string
-	}{
+	for _, tc := range []refusal{
 		{"agent calls monitor.start", w.agent, "monitor.start", conv, "forbidden_role"},
 		{"customer calls monitor.start", w.cust, "monitor.start", conv, "forbidden_role"},
 		{"customer switches a mode", w.cust, "monitor.set_mode", with("mode", "barge"), "forbidden_role"},

@@ -401,3 +401,13 @@ func deadlineCtx(t *testing.T, d time.Duration) context.Context {
 
 // nested returns n opening brackets followed by n closing ones.
 func nested(n int) string { return strings.Repeat("[", n) + strings.Repeat("]", n) }
+
+// refusal is one case of a table of requests that must be refused: who
+// sends it, the request, and the stable code expected.
+type refusal struct {
+	name string
+	p    *party
+	typ  string
+	data any
+	code string
+}

@@ -95,13 +95,7 @@ func TestHostileOffers(t *testing.T) {
 	start := func(offer string) map[string]string {
 		return map[string]string{"queue": "support", "channel": "voice", "offer": offer}
 	}
-	for _, tc := range []struct {
-		name string
-		p    *party
-		typ  string
-		data any
-		code string
-	}{
+	for _, tc := range []refusal{
 		{"SDP garbage", dave, "conversation.start", start("this is not SDP at all"), "bad_offer"},
 		{"SDP truncated", dave, "conversation.start", start(valid[:len(valid)/2]), "bad_offer"},
 		{"video only", dave, "conversation.start", start(strings.ReplaceAll(valid, "m=audio", "m=video")), "bad_offer"},

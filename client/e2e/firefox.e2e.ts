@@ -17,7 +17,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchParticipant, signIn, type Participant } from './harness/browser';
 import { ffClickButton, ffRTPCounts, ffSignIn, ffWaitSelector, ffWaitText, launchFirefox, type FirefoxParticipant, type RTPCounts } from './harness/firefox';
 import { buildServer, startServer, testNetworkIP, type RunningServer } from './harness/server';
-import { hears, sampleTones, silent, waitSample, type PageEvaluator, type Tone, type ToneSample } from './harness/tones';
+import { expectHears, expectSilent, hears, sampleTones, silent, waitSample, type PageEvaluator, type Tone, type ToneSample } from './harness/tones';
 
 const T = 60_000;
 
@@ -52,14 +52,6 @@ async function record(phase: string, page: PageEvaluator, name: string): Promise
   const s = await sampleTones(page, 1500);
   measured.push({ phase, page: name, sample: s });
   return s;
-}
-
-function expectHears(s: ToneSample, who: string, tone: Tone): void {
-  expect(hears(s, tone), `${who} should hear ${tone} Hz: ${JSON.stringify(s)}`).toBe(true);
-}
-
-function expectSilent(s: ToneSample, who: string, tone: Tone): void {
-  expect(silent(s, tone), `${who} must not hear ${tone} Hz: ${JSON.stringify(s)}`).toBe(true);
 }
 
 function report(): void {

@@ -23,7 +23,7 @@ import type { Page } from 'playwright-core';
 import { afterAll, beforeAll, describe, expect, it } from 'vitest';
 import { launchParticipant, signIn as openAs, type Participant } from './harness/browser';
 import { buildServer, repoRoot, startServer, waitFor, type RunningServer } from './harness/server';
-import { hears, sampleTones, silent, waitSample, type Tone, type ToneSample } from './harness/tones';
+import { expectHears, expectSilent, hears, sampleTones, silent, waitSample, type Tone, type ToneSample } from './harness/tones';
 
 const SHOTS = join(repoRoot, 'docs', 'screenshots');
 const T = 60_000; // UI waits: generous for a loaded 2-core machine
@@ -82,14 +82,6 @@ async function record(phase: string, pages: Participant[]): Promise<Record<strin
     out[p.name] = s;
   }
   return out;
-}
-
-function expectHears(s: ToneSample, who: string, tone: Tone): void {
-  expect(hears(s, tone), `${who} should hear ${tone} Hz: ${JSON.stringify(s)}`).toBe(true);
-}
-
-function expectSilent(s: ToneSample, who: string, tone: Tone): void {
-  expect(silent(s, tone), `${who} must not hear ${tone} Hz: ${JSON.stringify(s)}`).toBe(true);
 }
 
 function printLevels(): void {

@@ -10,6 +10,7 @@
  * or concealment artefacts, which raise every frequency alike) are not
  * mistaken for a tone.
  */
+import { expect } from 'vitest';
 import { waitFor } from './server';
 
 /**
@@ -102,4 +103,14 @@ export async function waitSample(page: PageEvaluator, what: string, cond: (s: To
     throw new Error(`${e.message}; last window: ${JSON.stringify(last)}`);
   });
   return last!;
+}
+
+/** Fails the test unless the window shows the tone as heard. */
+export function expectHears(s: ToneSample, who: string, tone: Tone): void {
+  expect(hears(s, tone), `${who} should hear ${tone} Hz: ${JSON.stringify(s)}`).toBe(true);
+}
+
+/** Fails the test unless the window shows the tone as absent. */
+export function expectSilent(s: ToneSample, who: string, tone: Tone): void {
+  expect(silent(s, tone), `${who} must not hear ${tone} Hz: ${JSON.stringify(s)}`).toBe(true);
 }
