@@ -264,9 +264,43 @@ func (w *Writer) take() ([]*entry, bool) {
 	return group, w.closing
 }
 
+// commit writes a group in one transaction. If that fails, one batch the
+// database refuses (a value it cannot store) must not fail every caller
+// grouped with it, on every retry: the batches are tried one by one, in
+// order, until two in a row fail — then the store itself is failing and the
+// rest share its error. It returns an error if any batch failed.
 func (w *Writer) commit(group []*entry) error {
+	errs := make([]error, len(group))
+	err := w.transact(group)
+	for i := range errs {
+		errs[i] = err
+	}
+	if err != nil && len(group) > 1 {
+		failures := 0
+		for i, e := range group {
+			if failures == 2 {
+				break // errs[i:] keep the group's error
+			}
+			errs[i] = w.transact([]*entry{e})
+			if errs[i] != nil {
+				failures++
+				err = errs[i]
+			} else {
+				failures = 0
+			}
+		}
+		if failures < 2 {
+			err = firstError(errs)
+		}
+	}
+	w.settle(group, errs)
+	return err
+}
+
+// transact commits entries' batches in one transaction.
+func (w *Writer) transact(entries []*entry) error {
 	var merged Batch
-	for _, e := range group {
+	for _, e := range entries {
 		merged.Add(e.b)
 	}
 	start := time.Now()
@@ -275,10 +309,24 @@ func (w *Writer) commit(group []*entry) error {
 	cancel()
 	if err != nil {
 		err = fmt.Errorf("commit %d rows: %w", merged.Len(), err)
-		w.log.Error("store commit failed", "err", err, "batches", len(group))
+		w.log.Error("store commit failed", "err", err, "batches", len(entries))
 	}
+	if w.p.Observe != nil {
+		w.mu.Lock()
+		backlog := len(w.queue)
+		w.mu.Unlock()
+		w.p.Observe(CommitStats{Duration: time.Since(start), Batches: len(entries), Rows: merged.Len(), Err: err, Backlog: backlog})
+	}
+	return err
+}
+
+// settle tells each entry's waiter its outcome, and puts failed
+// asynchronous entries back at the head of the queue, in their order, until
+// MaxAttempts.
+func (w *Writer) settle(group []*entry, errs []error) {
 	var retry []*entry
-	for _, e := range group {
+	for i, e := range group {
+		err := errs[i]
 		switch {
 		case e.done != nil:
 			e.done <- err
@@ -295,20 +343,26 @@ func (w *Writer) commit(group []*entry) error {
 			}
 		}
 	}
+	if len(retry) == 0 {
+		return
+	}
 	w.mu.Lock()
-	if len(retry) > 0 {
-		w.queue = append(retry, w.queue...)
-		select {
-		case w.wake <- struct{}{}:
-		default:
+	w.queue = append(retry, w.queue...)
+	w.mu.Unlock()
+	select {
+	case w.wake <- struct{}{}:
+	default:
+	}
+}
+
+// firstError returns the first non-nil error of errs.
+func firstError(errs []error) error {
+	for _, err := range errs {
+		if err != nil {
+			return err
 		}
 	}
-	backlog := len(w.queue)
-	w.mu.Unlock()
-	if w.p.Observe != nil {
-		w.p.Observe(CommitStats{Duration: time.Since(start), Batches: len(group), Rows: merged.Len(), Err: err, Backlog: backlog})
-	}
-	return err
+	return nil
 }
 
 // onlyRetries reports whether nobody waits on the queue: then a failing

@@ -17,6 +17,7 @@ type fakeStore struct {
 	Store   // only Commit is used
 	mu      sync.Mutex
 	fail    error
+	poison  string        // if set, a batch with this audit action is refused
 	block   chan struct{} // if set, Commit waits on it
 	entered chan struct{} // if set, told when a Commit starts
 	got     []Batch
@@ -38,6 +39,11 @@ func (f *fakeStore) Commit(ctx context.Context, b Batch) error {
 	}
 	if fail != nil {
 		return fail
+	}
+	for _, e := range b.Audit {
+		if f.poison != "" && e.Action == f.poison {
+			return errors.New("invalid byte sequence for encoding")
+		}
 	}
 	f.mu.Lock()
 	f.got = append(f.got, b)
@@ -102,6 +108,69 @@ func TestWriterRetriesEnqueuedInOrder(t *testing.T) {
 	got := f.actions()
 	if len(got) != 3 || got[0] != "a" || got[1] != "b" || got[2] != "c" {
 		t.Fatalf("stored %v, want [a b c]", got)
+	}
+}
+
+// TestWriterIsolatesARefusedBatch: a batch the database refuses fails its
+// own caller only; the callers grouped with it in the same transaction are
+// committed, and a queued asynchronous batch behind it too.
+func TestWriterIsolatesARefusedBatch(t *testing.T) {
+	block := make(chan struct{})
+	f := &fakeStore{poison: "bad", block: block, entered: make(chan struct{}, 64)}
+	w := NewWriter(WriterParams{Store: f, Logger: quiet})
+	defer w.Close()
+	queued := func(n int) {
+		t.Helper()
+		deadline := time.Now().Add(10 * time.Second)
+		for {
+			w.mu.Lock()
+			got := len(w.queue)
+			w.mu.Unlock()
+			if got == n {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("%d batches queued, want %d", got, n)
+			}
+			time.Sleep(time.Millisecond) // polling the queue length
+		}
+	}
+	first := make(chan error, 1)
+	go func() { first <- w.Commit(context.Background(), audit("first")) }()
+	<-f.entered // "first" is in its transaction; the next callers queue up behind it
+	results := map[string]chan error{}
+	for i, a := range []string{"good1", "bad", "good2"} {
+		results[a] = make(chan error, 1)
+		go func() { results[a] <- w.Commit(context.Background(), audit(a)) }()
+		queued(i + 1) // one at a time, so the queue order is known
+	}
+	w.Enqueue(audit("async"))
+	queued(4)
+	f.mu.Lock()
+	f.block = nil
+	f.mu.Unlock()
+	close(block)
+	if err := <-first; err != nil {
+		t.Fatal(err)
+	}
+	for a, ch := range results {
+		err := <-ch
+		if (a == "bad") != (err != nil) {
+			t.Errorf("%s: %v", a, err)
+		}
+	}
+	if err := w.Close(); err != nil {
+		t.Fatal(err)
+	}
+	got := f.actions()
+	want := []string{"first", "good1", "good2", "async"}
+	if len(got) != len(want) {
+		t.Fatalf("stored %v, want %v", got, want)
+	}
+	for i := range want {
+		if got[i] != want[i] {
+			t.Fatalf("stored %v, want %v (in order)", got, want)
+		}
 	}
 }
 
