@@ -76,7 +76,8 @@ FUZZ_TARGETS := \
 	./auth/:FuzzOIDCClaims \
 	./media/:FuzzSTUN \
 	./media/:FuzzRTPIngress \
-	./media/:FuzzRTCPIngress
+	./media/:FuzzRTCPIngress \
+	./media/:FuzzParseOffer
 
 fuzz:
 	@missing=""; \
