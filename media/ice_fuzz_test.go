@@ -225,7 +225,9 @@ func resignSTUN(raw []byte, user, pwd string) []byte {
 // MESSAGE-INTEGRITY is the HMAC-SHA1 under the leg's password of the
 // message before it (length adjusted to end after it), with a valid
 // FINGERPRINT. nominates is true when it also carries USE-CANDIDATE before
-// the integrity, the only place where it is authenticated.
+// the integrity, the only place where it is authenticated. (The found
+// input 'integrity_sha256_first' pinned that a MESSAGE-INTEGRITY-SHA256
+// before them hides USERNAME and MESSAGE-INTEGRITY.)
 func checkBindingRequest(raw []byte) (valid, nominates bool) {
 	m := &stun.Message{Raw: append([]byte(nil), raw...)}
 	if m.Decode() != nil || m.Type != stun.BindingRequest {
@@ -250,6 +252,10 @@ func checkBindingRequest(raw []byte) (valid, nominates bool) {
 			}
 		case stun.AttrUseCandidate:
 			useCandidate = true
+		case stun.AttrMessageIntegritySHA256:
+			// RFC 8489 section 14.6: only FINGERPRINT counts after it, so a
+			// MESSAGE-INTEGRITY behind it is ignored and none precedes it.
+			return false, false
 		case stun.AttrMessageIntegrity:
 			if string(user) != fuzzLocalUfrag+":"+fuzzRemoteUfrag || n != sha1.Size {
 				return false, false

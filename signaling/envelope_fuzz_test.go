@@ -9,12 +9,12 @@ import (
 )
 
 // envelopeCodes are the only codes decodeRequest may refuse a frame with.
-var envelopeCodes = map[Code]bool{CodeBadFrame: true, CodeBadRequest: true, CodeUnsupportedVersion: true}
+var envelopeCodes = map[Code]bool{CodeBadFrame: true, CodeBadRequest: true, CodeUnsupportedVersion: true, CodeMessageInvalid: true}
 
 // FuzzDecodeRequest feeds arbitrary text frames to the envelope decoder.
 // An accepted frame must satisfy the envelope's limits and survive a
 // round trip (encode, decode again, same request); a refused one must carry
-// one of the envelope's codes, an id that is empty or valid, and an error
+// one of the envelope's codes (message_invalid for a lone surrogate), an id that is empty or valid, and an error
 // response frame that is valid JSON naming that id and code.
 func FuzzDecodeRequest(f *testing.F) {
 	for _, s := range []string{
@@ -32,6 +32,9 @@ func FuzzDecodeRequest(f *testing.F) {
 		`{"v":1,"id":"a","type":"ping","data":null}`,
 		"{\"v\":1,\"id\":\"\xff\xfe\",\"type\":\"\xc0\"}",
 		`[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[`,
+		`{"v":1,"id":"s1","type":"chat.send","data":{"text":"\ud83d"}}`,
+		`{"v":1,"id":"\udc00","type":"ping"}`,
+		`{"v":1,"id":"s2","type":"chat.send","data":{"text":"\ud83d\ude00 \\ud83d"}}`,
 		``,
 	} {
 		f.Add([]byte(s))
@@ -73,16 +76,24 @@ func roundTrip(t *testing.T, req request) (request, []byte) {
 	return again, b
 }
 
-// sameJSON compares two raw JSON values ignoring insignificant space.
+// sameJSON compares two raw JSON values as json.Marshal writes them:
+// without insignificant space, and with <, > and & escaped (a found input,
+// 'html_escaped_data', had "&" come back as "\u0026", the same string).
 func sameJSON(a, b json.RawMessage) bool {
 	if len(a) == 0 || len(b) == 0 {
 		return len(a) == len(b)
 	}
-	var ca, cb bytes.Buffer
-	if json.Compact(&ca, a) != nil || json.Compact(&cb, b) != nil {
-		return false
+	canonical := func(v json.RawMessage) ([]byte, bool) {
+		var compact, escaped bytes.Buffer
+		if json.Compact(&compact, v) != nil {
+			return nil, false
+		}
+		json.HTMLEscape(&escaped, compact.Bytes())
+		return escaped.Bytes(), true
 	}
-	return bytes.Equal(ca.Bytes(), cb.Bytes())
+	ca, okA := canonical(a)
+	cb, okB := canonical(b)
+	return okA && okB && bytes.Equal(ca, cb)
 }
 
 // checkRefusedFrame asserts what a client sees when its frame is refused.
