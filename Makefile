@@ -12,7 +12,7 @@ FIREFOX ?= /usr/bin/firefox-esr
 # Packages whose concurrency is the product: always tested with the race detector.
 RACE_PKGS := ./media/... ./signaling/... ./callcenter/... ./auth/... ./internal/...
 
-.PHONY: run test build check-fmt vet test-go client test-client browsers soak
+.PHONY: run test build check-fmt vet test-go client test-client browsers soak fuzz
 
 ## run: build the browser apps, then start the server with embedded defaults
 ## (prints where to open it and demo logins)
@@ -59,6 +59,39 @@ SOAK_ARGS ?=
 soak:
 	$(GO) run ./loadtest -soak -soak-calls $(SOAK_CALLS) -soak-concurrency $(SOAK_CONCURRENCY) \
 		-soak-step $(SOAK_STEP) -ramp $(SOAK_RAMP) -soak-settle $(SOAK_SETTLE) -json $(SOAK_JSON) $(SOAK_ARGS)
+
+## fuzz: run every fuzz target for FUZZTIME each, one after another (go test
+## fuzzes one target per invocation). `make test` runs their seed corpora
+## (testdata/fuzz) as ordinary tests. Results: docs/security.md.
+FUZZTIME ?= 60s
+# Each new interesting input is minimised for at most this long; with the
+# default (60s) a slow target spends its whole run minimising.
+FUZZMINIMIZETIME ?= 5s
+# Every fuzz target, as package:FuzzName. `make fuzz` fails if a Fuzz
+# function in the tree is missing here.
+FUZZ_TARGETS := \
+	./signaling/:FuzzDecodeRequest \
+	./signaling/:FuzzRequestData \
+	./auth/:FuzzHS256Verify \
+	./auth/:FuzzOIDCClaims \
+	./media/:FuzzSTUN \
+	./media/:FuzzRTPIngress \
+	./media/:FuzzRTCPIngress \
+	./media/:FuzzParseOffer
+
+fuzz:
+	@missing=""; \
+	for f in $$(grep -rhoE '^func Fuzz[A-Za-z0-9_]+' --include='*_test.go' --exclude-dir=node_modules . | sed 's/^func //' | sort -u); do \
+		case " $(FUZZ_TARGETS) " in *":$$f "*) ;; *) missing="$$missing $$f";; esac; \
+	done; \
+	if [ -n "$$missing" ]; then echo "fuzz targets missing from FUZZ_TARGETS:$$missing"; exit 1; fi
+	@failed=""; \
+	for t in $(FUZZ_TARGETS); do \
+		pkg=$${t%%:*}; name=$${t##*:}; \
+		echo "== $$name ($$pkg) for $(FUZZTIME)"; \
+		$(GO) test -run '^$$' -fuzz "^$$name\$$" -fuzztime $(FUZZTIME) -fuzzminimizetime $(FUZZMINIMIZETIME) -parallel 1 $$pkg || failed="$$failed $$name"; \
+	done; \
+	if [ -n "$$failed" ]; then echo "fuzz targets that failed:$$failed"; exit 1; fi
 
 ## client: build the browser apps into server/web/dist, which the server embeds.
 ## Without it the server still builds and serves a placeholder page (server/web.go).

@@ -336,7 +336,7 @@ func (l *Leg) startSRTP(conn *dtls.Conn) error {
 	if err != nil {
 		return fmt.Errorf("srtp tx: %w", err)
 	}
-	rx, err := srtp.CreateContext(cfg.Keys.RemoteMasterKey, cfg.Keys.RemoteMasterSalt, profile)
+	rx, err := srtp.CreateContext(cfg.Keys.RemoteMasterKey, cfg.Keys.RemoteMasterSalt, profile, srtpReceiveOptions()...)
 	if err != nil {
 		return fmt.Errorf("srtp rx: %w", err)
 	}

@@ -35,10 +35,15 @@ func (rd *reader) rtcp(l *Leg, b []byte) {
 // readCompound walks a decrypted compound packet with RFC 3550 A.2's
 // validity checks (version 2, a sender or receiver report first, padding
 // only in the last packet, lengths that add up to the datagram) and
-// records the microphone's sender report. Reduced-size RTCP (RFC 5506) is
-// not negotiated, so a compound packet is all a client may send.
+// records the microphone's sender report — only once the whole packet
+// passed, so that a refused packet changes nothing (FuzzRTCPIngress found
+// an SR recorded from a datagram refused for a trailing byte). Reduced-size
+// RTCP (RFC 5506) is not negotiated, so a compound packet is all a client
+// may send.
 func (rd *reader) readCompound(l *Leg, b []byte) bool {
 	mic := l.micSSRC.Load()
+	var micNTP uint64
+	micSR := false
 	for first := true; len(b) > 0; first = false {
 		h := &rd.rtcpHdr
 		if err := h.Unmarshal(b); err != nil {
@@ -61,10 +66,13 @@ func (rd *reader) readCompound(l *Leg, b []byte) bool {
 				return false
 			}
 			if mic != 0 && rd.sr.SSRC == mic {
-				l.mic.recordSR(rd.sr.NTPTime, rd.now)
+				micNTP, micSR = rd.sr.NTPTime, true
 			}
 		}
 		b = b[n:]
+	}
+	if micSR {
+		l.mic.recordSR(micNTP, rd.now)
 	}
 	return true
 }

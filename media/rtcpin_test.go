@@ -84,6 +84,8 @@ func TestReadRTCP(t *testing.T) {
 			"not encrypted":        garbage,
 			"tampered":             tampered,
 			"only an SRTCP header": {0x80, 200, 0, 1},
+			// The microphone's SR is valid; the byte after it is not.
+			"SR then a stray byte": r.rtcpPacket(t, append(append([]byte(nil), good...), 0)),
 		}
 		for name, b := range cases {
 			before := r.speaker.Stats().RTCPDropped

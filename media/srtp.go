@@ -16,6 +16,19 @@ import (
 // clients.
 var srtpProfiles = []dtls.SRTPProtectionProfile{dtls.SRTP_AEAD_AES_128_GCM, dtls.SRTP_AES128_CM_HMAC_SHA1_80}
 
+// replayWindow is how far behind the newest packet a microphone's SRTP or
+// SRTCP packet may arrive and still be accepted once (libsrtp's default).
+// Audio arrives in order within a few packets; 128 packets is 2.5 s of Opus.
+const replayWindow = 128
+
+// srtpReceiveOptions are the options of every context that decrypts a
+// client's packets: pion/srtp has no replay protection unless asked, and
+// without it a packet captured on the path could be sent again and again
+// and be forwarded to every listener each time (RFC 3711 section 3.3.2).
+func srtpReceiveOptions() []srtp.ContextOption {
+	return []srtp.ContextOption{srtp.SRTPReplayProtection(replayWindow), srtp.SRTCPReplayProtection(replayWindow)}
+}
+
 // srtpProfileOf maps the DTLS-negotiated profile to pion/srtp's.
 func srtpProfileOf(p dtls.SRTPProtectionProfile) (srtp.ProtectionProfile, string, error) {
 	switch p {
