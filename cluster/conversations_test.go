@@ -256,3 +256,39 @@ func TestShutdownDeletesTheNodesRecords(t *testing.T) {
 		t.Fatalf("records left after a clean shutdown: %v", left)
 	}
 }
+
+func TestCloseIsBoundedWhenNATSIsGone(t *testing.T) {
+	env := newClusterEnv(t, 3*time.Second)
+	node := env.start(t, "node-a")
+	c := newCenter(t, node.Node)
+	kv := clustertest.Bucket(t, env.url, cluster.ConversationsBucket(env.name))
+	res, err := c.StartConversation(context.Background(), newSession("c1", auth.RoleCustomer), callcenter.StartParams{Queue: "support", Channel: callcenter.ChannelChat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	id := res.View.ConversationID
+	watchRecord(t, kv, id).next(t, "queued conversation", func(r *cluster.ConversationRecord) bool { return r != nil })
+
+	cluster.Kill(node.Node) // NATS is gone for this node
+	c.Close()               // the end is queued and cannot be written
+	ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+	defer cancel()
+	began := time.Now()
+	if err := node.Close(ctx); err == nil {
+		t.Fatal("close reported success with the conversation's end unwritten")
+	}
+	if took := time.Since(began); took > 5*time.Second {
+		t.Fatalf("close took %v with a 1s deadline", took)
+	}
+	// What a failover would find: the record as it was when the node died.
+	getCtx, cancelGet := context.WithTimeout(context.Background(), 5*time.Second)
+	defer cancelGet()
+	e, err := kv.Get(getCtx, string(id))
+	if err != nil {
+		t.Fatalf("the dead node's record: %v", err)
+	}
+	var rec cluster.ConversationRecord
+	if err := json.Unmarshal(e.Value(), &rec); err != nil || rec.Node != "node-a" || rec.Conversation.ID != id {
+		t.Fatalf("the dead node's record: %+v (%v)", rec, err)
+	}
+}

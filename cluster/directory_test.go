@@ -3,6 +3,7 @@ package cluster_test
 import (
 	"context"
 	"errors"
+	"runtime"
 	"slices"
 	"testing"
 	"time"
@@ -158,4 +159,18 @@ func TestDrainBeforeStart(t *testing.T) {
 	if got := n.Directory().Nodes(); len(got) != 0 {
 		t.Fatalf("a node that did not start is listed: %+v", got)
 	}
+}
+
+func TestClosedNodeLeavesNoGoroutine(t *testing.T) {
+	env := newClusterEnv(t, time.Second)
+	before := runtime.NumGoroutine()
+	n := env.start(t, "node-a")
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	if err := n.Close(ctx); err != nil {
+		t.Fatal(err)
+	}
+	waitFor(t, 10*time.Second, "goroutines back to the count before the node", func() bool {
+		return runtime.NumGoroutine() <= before
+	})
 }

@@ -68,7 +68,11 @@ func Connect(ctx context.Context, p Params) (*Node, error) {
 	nc, err := nats.Connect(cfg.NATSURL,
 		nats.Name("earshot "+string(n.id)),
 		nats.MaxReconnects(-1), // a NATS restart must not take the node out for good
-		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) { n.log.Warn("NATS disconnected", "err", err) }),
+		nats.DisconnectErrHandler(func(_ *nats.Conn, err error) {
+			if err != nil { // nil: our own Close
+				n.log.Warn("NATS disconnected", "err", err)
+			}
+		}),
 		nats.ReconnectHandler(func(c *nats.Conn) { n.log.Info("NATS reconnected", "url", c.ConnectedUrlRedacted()) }),
 	)
 	if err != nil {
@@ -130,7 +134,13 @@ func (n *Node) Start(ctx context.Context, self Self) error {
 		return fmt.Errorf("cluster: %w", err)
 	}
 	n.member = m
-	n.log.Info("joined the cluster", "cluster", n.cfg.Name, "signaling", self.SignalingURL, "media", self.MediaAddr, "nodes", len(n.dir.Nodes()))
+	peers := 0
+	for _, rec := range n.dir.Nodes() {
+		if rec.ID != n.id {
+			peers++
+		}
+	}
+	n.log.Info("joined the cluster", "cluster", n.cfg.Name, "signaling", self.SignalingURL, "media", self.MediaAddr, "peers", peers)
 	return nil
 }
 
