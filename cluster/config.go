@@ -4,6 +4,7 @@ import (
 	"crypto/rand"
 	"encoding/hex"
 	"fmt"
+	"net/url"
 	"os"
 	"regexp"
 	"strings"
@@ -60,7 +61,7 @@ func (c Config) Validate() error {
 		return nil
 	}
 	if !strings.Contains(c.NATSURL, "://") {
-		return fmt.Errorf("%w: cluster.nats_url %q: use nats://host:port", ErrBadConfig, c.NATSURL)
+		return fmt.Errorf("%w: cluster.nats_url %q: use nats://host:port", ErrBadConfig, redactURL(c.NATSURL))
 	}
 	if !clusterNameRE.MatchString(c.Name) {
 		return fmt.Errorf("%w: cluster.name %q: 1-32 letters, digits, - or _", ErrBadConfig, c.Name)
@@ -83,6 +84,18 @@ func (c Config) CheckStore(driver string) error {
 		return fmt.Errorf("store driver %q: %w", driver, ErrNeedsSharedStore)
 	}
 	return nil
+}
+
+// redactURL is a NATS URL without its credentials, for logs and errors.
+func redactURL(raw string) string {
+	u, err := url.Parse(raw)
+	if err != nil {
+		return "(unparseable URL)"
+	}
+	if u.User != nil {
+		u.User = url.User("REDACTED")
+	}
+	return u.String()
 }
 
 // nodeID is the configured id, or the host name and a random suffix.

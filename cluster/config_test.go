@@ -1,7 +1,10 @@
 package cluster
 
 import (
+	"context"
 	"errors"
+	"io"
+	"log/slog"
 	"strings"
 	"testing"
 	"time"
@@ -62,6 +65,21 @@ func TestClusterRefusesSQLite(t *testing.T) {
 	}
 	if err := c.CheckStore("postgres"); err != nil {
 		t.Fatalf("clustered node on PostgreSQL refused: %v", err)
+	}
+}
+
+func TestNATSCredentialsStayOutOfMessages(t *testing.T) {
+	c := DefaultConfig()
+	c.NATSURL = "nats://earshot:s3cret@127.0.0.1:1"
+	if got := redactURL(c.NATSURL); strings.Contains(got, "s3cret") || !strings.Contains(got, "127.0.0.1:1") {
+		t.Fatalf("redacted %q", got)
+	}
+	_, err := Connect(context.Background(), Params{Config: c, Logger: slog.New(slog.NewTextHandler(io.Discard, nil))})
+	if err == nil {
+		t.Fatal("connected to a closed port")
+	}
+	if strings.Contains(err.Error(), "s3cret") {
+		t.Fatalf("the error shows the NATS password: %v", err)
 	}
 }
 

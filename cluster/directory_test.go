@@ -174,3 +174,29 @@ func TestClosedNodeLeavesNoGoroutine(t *testing.T) {
 		return runtime.NumGoroutine() <= before
 	})
 }
+
+func TestDirectoryIgnoresBadRecords(t *testing.T) {
+	env := newClusterEnv(t, 3*time.Second)
+	watcher := env.connect(t, "watcher") // creates the buckets
+	kv := clustertest.Bucket(t, env.url, cluster.NodesBucket(env.name))
+	ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
+	defer cancel()
+	for key, value := range map[string]string{
+		"garbage":  `{"id":`,
+		"imposter": `{"id":"node-a","state":"serving"}`,
+	} {
+		if _, err := kv.Put(ctx, key, []byte(value)); err != nil {
+			t.Fatal(err)
+		}
+	}
+	env.start(t, "node-a")
+	watcher.events.wait(t, 10*time.Second, "node-a joined", is(cluster.NodeJoined, "node-a"))
+	if got := ids(watcher.Directory().Nodes()); !slices.Equal(got, []cluster.NodeID{"node-a"}) {
+		t.Fatalf("listed %v, want only [node-a]", got)
+	}
+	for _, ev := range watcher.events.snapshot() {
+		if ev.Node.ID != "node-a" {
+			t.Fatalf("an event for a bad record: %+v", ev)
+		}
+	}
+}

@@ -76,7 +76,7 @@ func Connect(ctx context.Context, p Params) (*Node, error) {
 		nats.ReconnectHandler(func(c *nats.Conn) { n.log.Info("NATS reconnected", "url", c.ConnectedUrlRedacted()) }),
 	)
 	if err != nil {
-		return nil, fmt.Errorf("cluster: connect to NATS %s: %w", cfg.NATSURL, err)
+		return nil, fmt.Errorf("cluster: connect to NATS %s: %w", redactURL(cfg.NATSURL), err)
 	}
 	n.nc = nc
 	js, err := jetstream.New(nc)
@@ -91,7 +91,7 @@ func Connect(ctx context.Context, p Params) (*Node, error) {
 	}
 	if err != nil {
 		nc.Close()
-		return nil, fmt.Errorf("cluster %s: %w (is JetStream enabled on %s?)", cfg.Name, err, cfg.NATSURL)
+		return nil, fmt.Errorf("cluster %s: %w (is JetStream enabled on %s?)", cfg.Name, err, redactURL(cfg.NATSURL))
 	}
 	n.placer, _ = NewPlacer(policy, n.dir)
 	return n, nil
