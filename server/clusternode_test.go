@@ -4,6 +4,8 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -35,6 +37,18 @@ func TestClusterConfig(t *testing.T) {
 	if c.NATSURL != "nats://nats:4222" || c.Name != "eu" || c.NodeID != "edge-2" || c.HeartbeatTTL != 2*time.Second ||
 		c.Placement != "round_robin" || c.SignalingURL != "wss://edge-2.example.com/ws" {
 		t.Fatalf("cluster config (flag beats env): %+v", c)
+	}
+	file := filepath.Join(t.TempDir(), "earshot.yaml")
+	yaml := "store:\n  driver: postgres\n  dsn: postgres://db/earshot\ncluster:\n  nats_url: nats://nats:4222\n  name: us\n  heartbeat_ttl: 1500ms\n  placement: least_loaded\n"
+	if err := os.WriteFile(file, []byte(yaml), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	cfg, err = LoadConfig([]string{"-config", file}, envOf(map[string]string{"EARSHOT_CLUSTER_NAME": "eu"}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	if c := cfg.Cluster; c.NATSURL != "nats://nats:4222" || c.Name != "eu" || c.HeartbeatTTL != 1500*time.Millisecond || c.NodeID != "" {
+		t.Fatalf("cluster config from YAML (env beats file): %+v", c)
 	}
 	for _, tc := range []struct {
 		args []string
