@@ -21,8 +21,12 @@ type member struct {
 	interval time.Duration
 	log      *slog.Logger
 
-	mu  sync.Mutex // guards rec and serializes writes
-	rec NodeRecord
+	// writeMu serializes writes, so a heartbeat carrying the old state can
+	// never land after the write of a new one. It is held across the KV
+	// round trip; mu (never held across I/O) guards rec.
+	writeMu sync.Mutex
+	mu      sync.Mutex
+	rec     NodeRecord
 
 	stop chan struct{}
 	done chan struct{}
@@ -75,32 +79,39 @@ func (m *member) run() {
 
 // write puts the record with the current load.
 func (m *member) write(ctx context.Context) error {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	return m.writeLocked(ctx)
+	m.writeMu.Lock()
+	defer m.writeMu.Unlock()
+	_, err := m.writeLocked(ctx, nil)
+	return err
 }
 
-// writeLocked puts the record. Lock m.mu must be held.
-func (m *member) writeLocked(ctx context.Context) error {
-	m.rec.Load = m.load()
-	m.rec.UpdatedAt = time.Now().UTC()
-	b, err := json.Marshal(m.rec)
+// writeLocked applies change (if any) to the record, stamps it and puts it.
+// Lock m.writeMu must be held.
+func (m *member) writeLocked(ctx context.Context, change func(*NodeRecord)) (NodeRecord, error) {
+	load := m.load()
+	m.mu.Lock()
+	if change != nil {
+		change(&m.rec)
+	}
+	m.rec.Load, m.rec.UpdatedAt = load, time.Now().UTC()
+	rec := m.rec
+	m.mu.Unlock()
+	b, err := json.Marshal(rec)
 	if err != nil {
-		return fmt.Errorf("node record: %w", err)
+		return rec, fmt.Errorf("node record: %w", err)
 	}
-	if _, err := m.kv.Put(ctx, string(m.rec.ID), b); err != nil {
-		return fmt.Errorf("write node record %s: %w", m.rec.ID, err)
+	if _, err := m.kv.Put(ctx, string(rec.ID), b); err != nil {
+		return rec, fmt.Errorf("write node record %s: %w", rec.ID, err)
 	}
-	return nil
+	return rec, nil
 }
 
-// setState changes the node's state and writes it at once.
+// setState changes the node's state and writes it at once. If the write
+// fails the state holds anyway: the next heartbeat carries it.
 func (m *member) setState(ctx context.Context, s NodeState) (NodeRecord, error) {
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	m.rec.State = s
-	err := m.writeLocked(ctx)
-	return m.rec, err
+	m.writeMu.Lock()
+	defer m.writeMu.Unlock()
+	return m.writeLocked(ctx, func(r *NodeRecord) { r.State = s })
 }
 
 // record returns the record as last written.
@@ -115,10 +126,11 @@ func (m *member) record() NodeRecord {
 func (m *member) leave(ctx context.Context) error {
 	close(m.stop)
 	<-m.done
-	m.mu.Lock()
-	defer m.mu.Unlock()
-	if err := m.kv.Delete(ctx, string(m.rec.ID)); err != nil {
-		return fmt.Errorf("delete node record %s: %w", m.rec.ID, err)
+	m.writeMu.Lock()
+	defer m.writeMu.Unlock()
+	id := m.record().ID
+	if err := m.kv.Delete(ctx, string(id)); err != nil {
+		return fmt.Errorf("delete node record %s: %w", id, err)
 	}
 	return nil
 }

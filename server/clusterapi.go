@@ -23,7 +23,7 @@ var (
 	errClusterUnauthorized = clusterError{http.StatusUnauthorized, "unauthorized", "a valid bearer token is required"}
 	errClusterForbidden    = clusterError{http.StatusForbidden, "forbidden", "only admins may see or drain cluster nodes"}
 	errNotClustered        = clusterError{http.StatusConflict, "not_clustered", "this node is not in a cluster (cluster.nats_url is not set)"}
-	errClusterUnavailable  = clusterError{http.StatusServiceUnavailable, "cluster_unavailable", "the cluster directory could not be written; try again"}
+	errClusterUnavailable  = clusterError{http.StatusServiceUnavailable, "cluster_unavailable", "the cluster directory could not be written now; a drain holds locally and the next heartbeat publishes it"}
 )
 
 // routeClusterAPI serves the admins' cluster operations:
