@@ -58,6 +58,10 @@ func (a *app) drain(ctx context.Context) (cluster.NodeRecord, error) {
 	if a.node == nil {
 		return cluster.NodeRecord{}, nil
 	}
+	// Bounded by the heartbeat TTL: with NATS down the write would wait for
+	// the whole shutdown budget, which the shutdown itself needs.
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.Cluster.HeartbeatTTL)
+	defer cancel()
 	rec, err := a.node.Drain(ctx)
 	if err != nil {
 		a.log.Warn("cluster drain", "err", err)
