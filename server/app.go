@@ -159,13 +159,16 @@ func (a *app) serveOn(ctx context.Context, ln net.Listener) error {
 	defer a.startPprof()()
 	errc := make(chan error, 1)
 	go func() { errc <- a.httpSrv.Serve(ln) }()
+	a.ready.Store(true)
+	// Listed only once ready: another node may send clients here as soon
+	// as it sees the record.
 	if err := a.startCluster(ln.Addr()); err != nil {
+		a.ready.Store(false)
 		_ = a.httpSrv.Close()
 		<-errc
 		a.shutdownParts(context.Background())
 		return err
 	}
-	a.ready.Store(true)
 
 	var err error
 	select {
