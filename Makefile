@@ -10,7 +10,7 @@ CHROMIUM ?= /usr/bin/chromium
 FIREFOX ?= /usr/bin/firefox-esr
 
 # Packages whose concurrency is the product: always tested with the race detector.
-RACE_PKGS := ./media/... ./signaling/... ./callcenter/... ./auth/... ./internal/...
+RACE_PKGS := ./media/... ./signaling/... ./callcenter/... ./auth/... ./internal/... ./cluster/...
 
 .PHONY: run test build check-fmt vet test-go client test-client browsers soak fuzz
 

@@ -71,6 +71,7 @@ func (c *Center) endLocked(ob *outbox, conv *Conversation, reason EndReason) {
 		return
 	}
 	conv.state = ConvEnded
+	c.publishLocked(ob, conv) // flushLocked tells the Mirror it ended
 	c.conversationEndedLocked(ob, conv, reason)
 	conv.stopOfferTimer()
 	if a := conv.offeredTo; a != nil {

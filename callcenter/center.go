@@ -28,7 +28,10 @@ type Params struct {
 	// Auditor makes audit events and history durable. Required: an audited
 	// action is acknowledged only after its event is committed.
 	Auditor Auditor
-	Logger  *slog.Logger
+	// Mirror, if set, is told the state of every live conversation after
+	// each change (a cluster's conversation directory). Nil on a single node.
+	Mirror Mirror
+	Logger *slog.Logger
 }
 
 // Center owns all live contact-center state of this node: agents, queues,
@@ -40,6 +43,7 @@ type Center struct {
 	queues  []QueueConfig
 	sfu     *media.SFU
 	auditor Auditor
+	mirror  Mirror // nil: nobody outside the node needs the state
 	log     *slog.Logger
 
 	ctx    context.Context
@@ -82,6 +86,7 @@ func New(p Params) (*Center, error) {
 		queues:          p.Queues,
 		sfu:             p.SFU,
 		auditor:         p.Auditor,
+		mirror:          p.Mirror,
 		log:             p.Logger,
 		ctx:             ctx,
 		cancel:          cancel,
@@ -129,6 +134,7 @@ func (c *Center) do(fn func(ob *outbox) error) error {
 	if !ob.records.Empty() {
 		c.auditor.Enqueue(ob.records) // in operation order: outMu is held
 	}
+	c.deliverMirror(&ob)
 	c.outMu.Unlock()
 	for _, f := range ob.cleanups {
 		f()

@@ -106,15 +106,21 @@ func ident(user, name string, tenant auth.TenantID, role auth.Role, teams ...aut
 // newTestCenter builds a Center on a real SFU bound to loopback.
 func newTestCenter(t *testing.T, pol Policy) *Center {
 	t.Helper()
+	return newTestCenterWith(t, Params{Policy: pol})
+}
+
+// newTestCenterWith is newTestCenter with more parameters (p's SFU,
+// Auditor, Logger and Queues are filled in).
+func newTestCenterWith(t *testing.T, p Params) *Center {
+	t.Helper()
 	log := slog.New(slog.NewTextHandler(io.Discard, nil))
 	sfu, err := media.New(media.Params{Config: media.Config{ListenIP: "127.0.0.1"}, Logger: log})
 	if err != nil {
 		t.Fatal(err)
 	}
-	c, err := New(Params{
-		Policy: pol, SFU: sfu, Logger: log, Auditor: newMemAuditor(),
-		Queues: []QueueConfig{{Name: "support", Team: "team-a"}, {Name: "sales", Team: "team-b"}},
-	})
+	p.SFU, p.Logger, p.Auditor = sfu, log, newMemAuditor()
+	p.Queues = []QueueConfig{{Name: "support", Team: "team-a"}, {Name: "sales", Team: "team-b"}}
+	c, err := New(p)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -136,7 +142,12 @@ type floor struct {
 
 func newFloor(t *testing.T, pol Policy) *floor {
 	t.Helper()
-	c := newTestCenter(t, pol)
+	return newFloorOn(t, newTestCenter(t, pol))
+}
+
+// newFloorOn connects the cast to c.
+func newFloorOn(t *testing.T, c *Center) *floor {
+	t.Helper()
 	f := &floor{
 		c:         c,
 		customer:  newRecorder(ident("cust", "Carla", "t1", auth.RoleCustomer)),

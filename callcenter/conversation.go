@@ -43,6 +43,9 @@ type Conversation struct {
 
 	help    *helpRequest // the agent's active help request, if any
 	journal convJournal  // what the history last recorded
+	// mirrored is the JSON of the snapshot last handed to the Mirror ("" if
+	// none), so it is told of changes only.
+	mirrored string
 	// ops serializes the audited actions on this conversation (see
 	// Center.audited); taken before Center.mu, never while holding it.
 	ops sync.Mutex

@@ -23,6 +23,9 @@ type outbox struct {
 	// records are the history and consequence audit events of the
 	// operation, handed to the Auditor (without waiting) in operation order.
 	records store.Batch
+	// mirror are the conversation snapshots and ends for the Mirror, if
+	// the Center has one (mirror.go).
+	mirror []mirrorUpdate
 	// cleanups run after delivery, outside every lock: slow teardown such as
 	// closing PeerConnections.
 	cleanups []func()

@@ -24,6 +24,7 @@ func (c *Center) flushLocked(ob *outbox) {
 		c.agentNowLocked(ob, a)
 	}
 	c.recordLocked(ob)
+	c.mirrorLocked(ob)
 }
 
 // publishNowLocked tells every party and every supervisor on the floor what

@@ -17,6 +17,7 @@ import (
 
 	"github.com/earshot/earshot/auth"
 	"github.com/earshot/earshot/callcenter"
+	"github.com/earshot/earshot/cluster"
 	"github.com/earshot/earshot/internal/hostcheck"
 	"github.com/earshot/earshot/internal/iceservers"
 	"github.com/earshot/earshot/media"
@@ -34,8 +35,12 @@ type app struct {
 	sig     *signaling.Server
 	metrics *metrics
 	storage *storage
+	node    *cluster.Node // nil on a single node (clusternode.go)
 	ready   atomic.Bool
-	httpSrv *http.Server
+	// draining: SIGTERM or an admin asked this node to take no new work
+	// (readiness goes false, the cluster directory shows it).
+	draining atomic.Bool
+	httpSrv  *http.Server
 }
 
 func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
@@ -56,8 +61,18 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		_ = a.sfu.Close()
 		return nil, err
 	}
-	a.center, err = callcenter.New(callcenter.Params{Policy: cfg.Policy, Queues: cfg.Queues, SFU: a.sfu, Auditor: a.storage.writer, Logger: log.With("component", "callcenter")})
+	var mirror callcenter.Mirror // the cluster's conversation directory, if clustered
+	if cfg.Cluster.Enabled() {
+		if a.node, err = a.connectCluster(ctx); err != nil {
+			a.storage.close()
+			_ = a.sfu.Close()
+			return nil, err
+		}
+		mirror = a.node.Conversations()
+	}
+	a.center, err = callcenter.New(callcenter.Params{Policy: cfg.Policy, Queues: cfg.Queues, SFU: a.sfu, Auditor: a.storage.writer, Mirror: mirror, Logger: log.With("component", "callcenter")})
 	if err != nil {
+		a.closeCluster(context.Background())
 		a.storage.close()
 		_ = a.sfu.Close()
 		return nil, err
@@ -84,10 +99,15 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 			http.Error(w, "not ready", http.StatusServiceUnavailable)
 			return
 		}
+		if a.draining.Load() {
+			http.Error(w, "draining", http.StatusServiceUnavailable)
+			return
+		}
 		_, _ = io.WriteString(w, "ready\n")
 	})
 	mux.Handle("GET /metrics", promhttp.HandlerFor(a.metrics.reg, promhttp.HandlerOpts{}))
 	mux.Handle("GET /api/v1/", a.reportingAPI(verifier)) // audit search, export, summary, history (reporting/)
+	a.routeClusterAPI(mux, verifier)                     // node list and drain (clusterapi.go)
 	a.routeDevLogin(mux)
 	a.routeWeb(mux) // GET /: the browser apps, the least specific route
 	if slices.Contains(cfg.HTTP.AllowedHosts, "*") {
@@ -146,6 +166,15 @@ func (a *app) serveOn(ctx context.Context, ln net.Listener) error {
 	errc := make(chan error, 1)
 	go func() { errc <- a.httpSrv.Serve(ln) }()
 	a.ready.Store(true)
+	// Listed only once ready: another node may send clients here as soon
+	// as it sees the record.
+	if err := a.startCluster(ln.Addr()); err != nil {
+		a.ready.Store(false)
+		_ = a.httpSrv.Close()
+		<-errc
+		a.shutdownParts(context.Background())
+		return err
+	}
 
 	var err error
 	select {
@@ -158,6 +187,7 @@ func (a *app) serveOn(ctx context.Context, ln net.Listener) error {
 	a.ready.Store(false)
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.HTTP.ShutdownTimeout)
 	defer cancel()
+	a.drain(sctx) // the cluster places nothing new here from now on
 	a.shutdownParts(sctx)
 	if err := a.httpSrv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("http shutdown: %w", err)
@@ -172,7 +202,8 @@ func (a *app) shutdownParts(ctx context.Context) {
 		a.log.Warn("signaling shutdown", "err", err)
 	}
 	a.center.Close()
-	a.storage.close() // after the domain: commits what it queued while closing
+	a.closeCluster(ctx) // after the domain: deletes the records of what it ended
+	a.storage.close()   // after the domain: commits what it queued while closing
 	if err := a.sfu.Close(); err != nil {
 		a.log.Warn("media shutdown", "err", err)
 	}

@@ -14,6 +14,7 @@ import (
 	"gopkg.in/yaml.v3"
 
 	"github.com/earshot/earshot/callcenter"
+	"github.com/earshot/earshot/cluster"
 	"github.com/earshot/earshot/internal/iceservers"
 	"github.com/earshot/earshot/media"
 	"github.com/earshot/earshot/signaling"
@@ -32,6 +33,8 @@ type Config struct {
 	Policy    callcenter.Policy        `yaml:"policy"`
 	Queues    []callcenter.QueueConfig `yaml:"queues"`
 	Store     StoreConfig              `yaml:"store"`
+	// Cluster joins a cluster of nodes on NATS; off unless nats_url is set.
+	Cluster cluster.Config `yaml:"cluster"`
 	// ICEServers are the STUN/TURN servers browsers are told to use (YAML
 	// only; none by default: host and ICE-TCP candidates need none). See
 	// docs/deployment.md.
@@ -100,7 +103,8 @@ func DefaultConfig() Config {
 			{Name: "support", Team: "team-a"},
 			{Name: "sales", Team: "team-b"},
 		},
-		Store: defaultStoreConfig(),
+		Store:   defaultStoreConfig(),
+		Cluster: cluster.DefaultConfig(),
 	}
 }
 
@@ -180,6 +184,12 @@ func settings() []setting {
 		{"store-dsn", "EARSHOT_STORE_DSN", "postgres: connection string (prefer the environment: flags show in ps)", str(func(c *Config) *string { return &c.Store.DSN })},
 		{"store-path", "EARSHOT_STORE_PATH", "sqlite: database file (default <data>/earshot.db)", str(func(c *Config) *string { return &c.Store.Path })},
 		{"retention", "EARSHOT_RETENTION", "delete history and audit rows older than this, e.g. 2160h (0 = keep all)", dur(func(c *Config) *time.Duration { return &c.Store.Retention })},
+		{"cluster-nats-url", "EARSHOT_CLUSTER_NATS_URL", "join a cluster on this NATS server (JetStream on), e.g. nats://127.0.0.1:4222 (empty = single node, no NATS)", str(func(c *Config) *string { return &c.Cluster.NATSURL })},
+		{"cluster-name", "EARSHOT_CLUSTER_NAME", "cluster name: the nodes of one cluster share its buckets", str(func(c *Config) *string { return &c.Cluster.Name })},
+		{"cluster-node-id", "EARSHOT_CLUSTER_NODE_ID", "this node's id in the cluster (default: host name and a random suffix)", str(func(c *Config) *string { return &c.Cluster.NodeID })},
+		{"cluster-heartbeat-ttl", "EARSHOT_CLUSTER_HEARTBEAT_TTL", "a node that stops heartbeating leaves the directory after this long (same on every node)", dur(func(c *Config) *time.Duration { return &c.Cluster.HeartbeatTTL })},
+		{"cluster-placement", "EARSHOT_CLUSTER_PLACEMENT", "placement policy for new conversations: least_loaded or round_robin", str(func(c *Config) *string { return &c.Cluster.Placement })},
+		{"cluster-signaling-url", "EARSHOT_CLUSTER_SIGNALING_URL", "the WebSocket URL other nodes and clients reach this node at (default ws://<http address>/ws)", str(func(c *Config) *string { return &c.Cluster.SignalingURL })},
 	}
 }
 
@@ -270,5 +280,11 @@ func (c Config) validate() error {
 	if len(c.Queues) == 0 {
 		return fmt.Errorf("at least one queue is required")
 	}
-	return c.Store.validate()
+	if err := c.Store.validate(); err != nil {
+		return err
+	}
+	if err := c.Cluster.Validate(); err != nil {
+		return err
+	}
+	return c.Cluster.CheckStore(c.Store.Driver)
 }

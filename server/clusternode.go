@@ -1,0 +1,116 @@
+package main
+
+import (
+	"context"
+	"net"
+	"os"
+	"strconv"
+
+	"github.com/earshot/earshot/cluster"
+)
+
+// connectCluster joins the cluster's NATS and buckets (cluster.nats_url is
+// set). The node is listed once the server listens: startCluster.
+func (a *app) connectCluster(ctx context.Context) (*cluster.Node, error) {
+	log := a.log.With("component", "cluster")
+	n, err := cluster.Connect(ctx, cluster.Params{
+		Config: a.cfg.Cluster, Logger: log,
+		OnNodeEvent: func(ev cluster.NodeEvent) {
+			log.Info("cluster node "+ev.Kind.String(), "peer", ev.Node.ID, "state", ev.Node.State, "expired", ev.Expired, "signaling", ev.Node.SignalingURL)
+		},
+	})
+	if err != nil {
+		return nil, err
+	}
+	return n, nil
+}
+
+// startCluster lists this node, serving, with the addresses it listens on.
+func (a *app) startCluster(httpAddr net.Addr) error {
+	if a.node == nil {
+		return nil
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), a.cfg.HTTP.ShutdownTimeout)
+	defer cancel()
+	return a.node.Start(ctx, cluster.Self{
+		SignalingURL: a.signalingURL(httpAddr),
+		MediaAddr:    a.mediaAddr(),
+		Load:         a.load,
+	})
+}
+
+// load is what placement compares: live conversations and media legs.
+func (a *app) load() cluster.Load {
+	l := cluster.Load{Legs: a.sfu.Stats().Legs}
+	for _, byState := range a.center.Stats().Conversations {
+		for _, n := range byState {
+			l.Conversations += n
+		}
+	}
+	return l
+}
+
+// drain moves the node to draining: readiness fails and the cluster
+// directory shows it, so nothing new is placed here. SIGTERM and the admin
+// API both come here.
+func (a *app) drain(ctx context.Context) (cluster.NodeRecord, error) {
+	a.draining.Store(true)
+	if a.node == nil {
+		return cluster.NodeRecord{}, nil
+	}
+	// Bounded by the heartbeat TTL: with NATS down the write would wait for
+	// the whole shutdown budget, which the shutdown itself needs.
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.Cluster.HeartbeatTTL)
+	defer cancel()
+	rec, err := a.node.Drain(ctx)
+	if err != nil {
+		a.log.Warn("cluster drain", "err", err)
+	}
+	return rec, err
+}
+
+// closeCluster leaves the cluster (after the domain closed).
+func (a *app) closeCluster(ctx context.Context) {
+	if a.node == nil {
+		return
+	}
+	if err := a.node.Close(ctx); err != nil {
+		a.log.Warn("cluster close", "err", err)
+	}
+}
+
+// signalingURL is cluster.signaling_url, or ws:// on the address the HTTP
+// server is bound to (its host name if bound to every interface).
+func (a *app) signalingURL(httpAddr net.Addr) string {
+	if u := a.cfg.Cluster.SignalingURL; u != "" {
+		return u
+	}
+	return "ws://" + advertised(httpAddr) + "/ws"
+}
+
+// mediaAddr is the media UDP address as clients see it: the first public IP
+// (NAT 1:1) if configured, else the bound address.
+func (a *app) mediaAddr() string {
+	addr := a.sfu.UDPAddr()
+	if ips := a.cfg.Media.PublicIPs; len(ips) > 0 {
+		if u, ok := addr.(*net.UDPAddr); ok {
+			return net.JoinHostPort(ips[0], strconv.Itoa(u.Port))
+		}
+	}
+	return advertised(addr)
+}
+
+// advertised is addr with an unspecified IP (0.0.0.0, ::) replaced by the
+// host name, which other machines can resolve; a specific IP is kept.
+func advertised(addr net.Addr) string {
+	host, port, err := net.SplitHostPort(addr.String())
+	if err != nil {
+		return addr.String()
+	}
+	if ip := net.ParseIP(host); ip == nil || ip.IsUnspecified() {
+		if h, err := os.Hostname(); err == nil && h != "" {
+			host = h
+		}
+	}
+	return net.JoinHostPort(host, port)
+}
