@@ -82,6 +82,9 @@ type Options struct {
 	// SoakGoroutineSlack and SoakFDSlack are how far above the baseline
 	// the server's goroutines and open files may end.
 	SoakGoroutineSlack, SoakFDSlack int
+	// SoakRSSSlack is how far above the baseline, in percent, the
+	// server's RSS may end; -1: RSS is reported, not judged.
+	SoakRSSSlack int
 	// SoakHeapProfiles, if set, is a directory for the server's heap
 	// profiles at the baseline and at the end (for finding what grew).
 	SoakHeapProfiles string
@@ -95,7 +98,7 @@ func defaultOptions() Options {
 		Tenant: "loadtest", Queue: "support", Team: "team-a", ChatQueue: "support", ChatTeam: "team-a",
 		Issuer: "earshot", Audience: "earshot",
 		SoakCalls: 1000, SoakConcurrency: 50, SoakWarmupWaves: 1, SoakStep: 500 * time.Millisecond,
-		SoakSettle: 30 * time.Second, SoakGoroutineSlack: 5, SoakFDSlack: 2,
+		SoakSettle: 30 * time.Second, SoakGoroutineSlack: 5, SoakFDSlack: 2, SoakRSSSlack: 10,
 	}
 }
 
@@ -150,6 +153,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	fs.DurationVar(&o.SoakSettle, "soak-settle", o.SoakSettle, "-soak: bound of the wait for the server to return to baseline")
 	fs.IntVar(&o.SoakGoroutineSlack, "soak-goroutine-slack", o.SoakGoroutineSlack, "-soak: goroutines the server may end above baseline")
 	fs.IntVar(&o.SoakFDSlack, "soak-fd-slack", o.SoakFDSlack, "-soak: open files the server may end above baseline")
+	fs.IntVar(&o.SoakRSSSlack, "soak-rss-slack", o.SoakRSSSlack, "-soak: percent the server's RSS may end above baseline (-1: report it, do not judge it)")
 	fs.StringVar(&o.SoakHeapProfiles, "soak-heap-profiles", o.SoakHeapProfiles, "-soak: save the started server's heap profiles at baseline and end in this directory")
 	if err := fs.Parse(args); err != nil {
 		return o, fmt.Errorf("%w: %v", errUsage, err)
@@ -165,8 +169,8 @@ func (o Options) validate() error {
 	switch {
 	case o.Soak && (o.SoakCalls <= 0 || o.SoakConcurrency <= 0 || o.SoakWarmupWaves < 0 || o.SoakStep <= 0 || o.SoakSettle <= 0):
 		return fmt.Errorf("%w: -soak needs -soak-calls, -soak-concurrency, -soak-step, -soak-settle > 0 and -soak-warmup-waves >= 0", errUsage)
-	case o.Soak && (o.SoakGoroutineSlack < 0 || o.SoakFDSlack < 0):
-		return fmt.Errorf("%w: -soak-goroutine-slack and -soak-fd-slack must be >= 0", errUsage)
+	case o.Soak && (o.SoakGoroutineSlack < 0 || o.SoakFDSlack < 0 || o.SoakRSSSlack < -1):
+		return fmt.Errorf("%w: -soak-goroutine-slack and -soak-fd-slack must be >= 0, -soak-rss-slack >= -1", errUsage)
 	case o.Soak && o.FindMax:
 		return fmt.Errorf("%w: -soak and -find-max exclude each other", errUsage)
 	case o.Soak && o.URL != "" && o.PID <= 0:

@@ -56,13 +56,14 @@ type SoakReport struct {
 	Baseline procFigures `json:"baseline"`
 	Peak     procFigures `json:"peak"`
 	End      procFigures `json:"end"`
-	// Returned is true when End's goroutines and open files were within
-	// the slack of Baseline's; SettleS is how long that took (or the
+	// Returned is true when End's goroutines, open files and RSS were
+	// within the slack of Baseline's; SettleS is how long that took (or the
 	// bound, when they did not return).
 	Returned       bool    `json:"returned_to_baseline"`
 	SettleS        float64 `json:"settle_s"`
 	GoroutineSlack int     `json:"goroutine_slack"`
 	FDSlack        int     `json:"fd_slack"`
+	RSSSlackPct    int     `json:"rss_slack_percent"`
 
 	DurationS     float64             `json:"duration_s"`
 	Switches      int64               `json:"switches"`
@@ -102,7 +103,7 @@ func (rn *runner) runSoak(ctx context.Context) (*SoakReport, error) {
 	warm := o.SoakWarmupWaves * n
 	rep := &SoakReport{
 		Calls: o.SoakCalls, Concurrency: n, WarmupCalls: warm, StepMS: float64(o.SoakStep) / 1e6,
-		GoroutineSlack: o.SoakGoroutineSlack, FDSlack: o.SoakFDSlack, Machine: describeMachine(),
+		GoroutineSlack: o.SoakGoroutineSlack, FDSlack: o.SoakFDSlack, RSSSlackPct: o.SoakRSSSlack, Machine: describeMachine(),
 	}
 	tg, err := rn.prepare(ctx, n, 0) // one queue, team, agent and supervisor per seat
 	if err != nil {
@@ -196,7 +197,7 @@ func (rn *runner) runSoak(ctx context.Context) (*SoakReport, error) {
 	// The end: back near the baseline, or the bound passes.
 	settleStart := time.Now()
 	end, returned, err := m.settle(ctx, settleStart.Add(o.SoakSettle), sk.profilePath("end"), func(_ *procFigures, cur procFigures) bool {
-		return cur.within(base, o.SoakGoroutineSlack, o.SoakFDSlack)
+		return cur.within(base, o.SoakGoroutineSlack, o.SoakFDSlack, o.SoakRSSSlack)
 	})
 	if err != nil {
 		rep.addError(fmt.Errorf("end measurement: %w", err))
@@ -329,7 +330,11 @@ func printSoakSummary(w io.Writer, r *SoakReport) {
 	if !r.Returned {
 		back = "NOT back at baseline"
 	}
-	fmt.Fprintf(tw, "  end\t%s after %.1f s (slack %d goroutines, %d fds)\n", back, r.SettleS, r.GoroutineSlack, r.FDSlack)
+	rss := fmt.Sprintf("%d%% RSS", r.RSSSlackPct)
+	if r.RSSSlackPct < 0 {
+		rss = "RSS not judged"
+	}
+	fmt.Fprintf(tw, "  end\t%s after %.1f s (slack %d goroutines, %d fds, %s)\n", back, r.SettleS, r.GoroutineSlack, r.FDSlack, rss)
 	fmt.Fprintf(tw, "  machine\t%d CPUs (%s), load %.2f at start\n", r.Machine.CPUs, r.Machine.Model, r.Machine.Load1)
 	for _, e := range r.Errors {
 		fmt.Fprintf(tw, "  error\t%s\n", e)

@@ -11,9 +11,10 @@ import (
 // wave, then 60 monitored calls 10 at a time, each walking Listen →
 // Whisper → Barge → Listen with real media. Every call must join, switch
 // and end cleanly with no leak, and the server's goroutines and open
-// files must return to the baseline taken after the warm-up (RSS is
-// reported, not asserted: the Go runtime returns memory to the OS lazily).
-// The full 1,000-call run is make soak (docs/benchmarks.md).
+// files must return to the baseline taken after the warm-up. RSS is
+// reported, not judged (-soak-rss-slack -1): under the race detector the
+// server's shadow memory is not handed back within the settle time. The
+// full 1,000-call run, make soak (docs/benchmarks.md), judges RSS too.
 func TestSoakShort(t *testing.T) {
 	opts := defaultOptions()
 	opts.Soak = true
@@ -21,6 +22,7 @@ func TestSoakShort(t *testing.T) {
 	opts.SoakStep = 250 * time.Millisecond
 	opts.Ramp = 40
 	opts.Quiet = true
+	opts.SoakRSSSlack = -1
 	if err := opts.validate(); err != nil {
 		t.Fatal(err)
 	}

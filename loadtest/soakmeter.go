@@ -39,9 +39,11 @@ func (f procFigures) maxOf(g procFigures) procFigures {
 }
 
 // within reports whether f's goroutines and open files are at most slack
-// above base's.
-func (f procFigures) within(base procFigures, goroutineSlack, fdSlack int) bool {
-	return f.Goroutines <= base.Goroutines+goroutineSlack && f.FDs <= base.FDs+fdSlack
+// above base's, and its RSS at most rssSlackPct percent above (-1: RSS is
+// not judged).
+func (f procFigures) within(base procFigures, goroutineSlack, fdSlack, rssSlackPct int) bool {
+	rssOK := rssSlackPct < 0 || f.RSSKiB*100 <= base.RSSKiB*int64(100+rssSlackPct)
+	return f.Goroutines <= base.Goroutines+goroutineSlack && f.FDs <= base.FDs+fdSlack && rssOK
 }
 
 // soakMeter reads the server process for a soak. Its HTTP client opens a

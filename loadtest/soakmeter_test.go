@@ -37,16 +37,19 @@ func TestProcFiguresWithin(t *testing.T) {
 		want bool
 	}{
 		{"equal", base, true},
-		{"below", procFigures{Goroutines: 90, FDs: 18}, true},
-		{"at slack", procFigures{Goroutines: 105, FDs: 22}, true},
-		{"goroutines over", procFigures{Goroutines: 106, FDs: 20}, false},
-		{"fds over", procFigures{Goroutines: 100, FDs: 23}, false},
-		{"rss is not judged", procFigures{Goroutines: 100, FDs: 20, RSSKiB: 90000}, true},
+		{"below", procFigures{Goroutines: 90, FDs: 18, RSSKiB: 40000}, true},
+		{"at slack", procFigures{Goroutines: 105, FDs: 22, RSSKiB: 55000}, true},
+		{"goroutines over", procFigures{Goroutines: 106, FDs: 20, RSSKiB: 50000}, false},
+		{"fds over", procFigures{Goroutines: 100, FDs: 23, RSSKiB: 50000}, false},
+		{"rss over", procFigures{Goroutines: 100, FDs: 20, RSSKiB: 55001}, false},
 	}
 	for _, c := range cases {
-		if got := c.f.within(base, 5, 2); got != c.want {
+		if got := c.f.within(base, 5, 2, 10); got != c.want {
 			t.Errorf("%s: within = %v, want %v", c.name, got, c.want)
 		}
+	}
+	if !(procFigures{Goroutines: 100, FDs: 20, RSSKiB: 90000}).within(base, 5, 2, -1) {
+		t.Error("RSS judged with slack -1")
 	}
 	if m := base.maxOf(procFigures{Goroutines: 300, FDs: 1, RSSKiB: 60000, HeapKiB: 7, HeapLiveKiB: 3}); m != (procFigures{Goroutines: 300, FDs: 20, RSSKiB: 60000, HeapKiB: 7, HeapLiveKiB: 3}) {
 		t.Fatalf("maxOf %+v", m)
