@@ -47,6 +47,9 @@ type slot struct {
 	mu     sync.Mutex
 	source uint64 // speaker identity allowed to write; 0 = silent. Guarded by mu.
 	munger munger // guarded by mu
+	// Slots of different listeners are neighbouring allocations written
+	// per packet by possibly different shards: no shared cache line.
+	_ cacheLinePad
 }
 
 // ingress is one packet read from a speaker, as the slots see it.

@@ -25,6 +25,8 @@ type Stats struct {
 	// TCPDropped counts packets dropped because an ICE-TCP connection's
 	// write queue was full (a client that does not keep up).
 	TCPDropped uint64
+	// Shards are the forwarding shards' datagram counters, in order.
+	Shards []ShardStats
 }
 
 // LegStats are one leg's counters as a speaker.
