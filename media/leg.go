@@ -75,7 +75,7 @@ type Leg struct {
 	// first one seen. Other SSRCs are dropped.
 	micSSRC atomic.Uint32
 	dc      *dtlsconn.Conn
-	// rx decrypts the microphone; used by the SFU's reader goroutine only.
+	// rx decrypts the microphone; used only under rxMu.
 	rx atomic.Pointer[srtp.Context]
 
 	// out is kept on cache lines of its own: every shard forwarding to

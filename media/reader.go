@@ -11,7 +11,8 @@ import (
 const sweepInterval = 10 * time.Second
 
 // reader is the state of one shard's reader goroutine, which does all of
-// the forwarding of what arrives at that shard: read a batch of datagrams, demultiplex each (RFC 7983:
+// the forwarding of what arrives at that shard: read a batch of
+// datagrams, demultiplex each (RFC 7983:
 // STUN, DTLS, SRTP/SRTCP), decrypt the microphone's RTP, route it to the
 // slots that carry its speaker, encrypt each copy for its listener, and
 // send the whole batch. Nothing on the way hands a packet to another

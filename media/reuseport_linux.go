@@ -3,6 +3,7 @@
 package media
 
 import (
+	"net"
 	"syscall"
 
 	"golang.org/x/sys/unix"
@@ -22,4 +23,15 @@ func reusePort(_, _ string, c syscall.RawConn) error {
 		return err
 	}
 	return serr
+}
+
+// setReusePort sets SO_REUSEPORT on a socket already bound, so that the
+// other shards' sockets can join its port. See listenShards for why the
+// first socket is bound without it.
+func setReusePort(conn *net.UDPConn) error {
+	rc, err := conn.SyscallConn()
+	if err != nil {
+		return err
+	}
+	return reusePort("", "", rc)
 }

@@ -47,14 +47,18 @@ type ShardStats struct {
 	Sent uint64
 }
 
-// listenShards opens n UDP sockets on one address. With n > 1 each has
-// SO_REUSEPORT; the first picks the port when port is 0 and the others
-// join it. Every socket gets large kernel buffers.
+// listenShards opens n UDP sockets on one address. The first is bound
+// without SO_REUSEPORT, which fails if anyone holds the port and, for port
+// 0, makes the kernel pick a port nobody holds; only then is SO_REUSEPORT
+// set on it and the other shards' sockets join it. Binding them all with
+// SO_REUSEPORT would let this SFU silently join (and take half the
+// traffic of) another process's sockets on the same port, or be joined by
+// one: with SO_REUSEPORT, a port held by sockets with it is "free" to a
+// bind with it by the same user, even for a port-0 bind. (A program of the
+// same user that binds the port with SO_REUSEPORT itself can still join
+// the shards; the kernel allows it. Run the server as its own user.)
+// Every socket gets large kernel buffers.
 func listenShards(ip string, port, n int) ([]*net.UDPConn, error) {
-	var lc net.ListenConfig
-	if n > 1 {
-		lc.Control = reusePort
-	}
 	conns := make([]*net.UDPConn, 0, n)
 	fail := func(err error) ([]*net.UDPConn, error) {
 		for _, c := range conns {
@@ -62,6 +66,7 @@ func listenShards(ip string, port, n int) ([]*net.UDPConn, error) {
 		}
 		return nil, err
 	}
+	var lc net.ListenConfig
 	for i := range n {
 		addr := net.JoinHostPort(ip, strconv.Itoa(port))
 		pc, err := lc.ListenPacket(context.Background(), "udp", addr)
@@ -77,8 +82,12 @@ func listenShards(ip string, port, n int) ([]*net.UDPConn, error) {
 		// / wmem_max.
 		_ = conn.SetReadBuffer(socketBuffer)
 		_ = conn.SetWriteBuffer(socketBuffer)
-		if port == 0 {
+		if i == 0 && n > 1 {
 			port = int(conn.LocalAddr().(*net.UDPAddr).AddrPort().Port())
+			if err := setReusePort(conn); err != nil {
+				return fail(fmt.Errorf("listen udp %s: SO_REUSEPORT: %w", addr, err))
+			}
+			lc.Control = reusePort
 		}
 	}
 	return conns, nil

@@ -3,8 +3,10 @@
 package media
 
 import (
+	"context"
 	"fmt"
 	"math/rand/v2"
+	"net"
 	"testing"
 
 	"github.com/earshot/earshot/media/mediatest"
@@ -145,6 +147,22 @@ func TestShardedSwitchingNeverLeaksSupervisor(t *testing.T) {
 	t.Logf("%d switches, %d Barge windows, %d supervisor packets sent, %d reached the customer",
 		switches, len(windows), sup.client.Sent(), len(seqs))
 
+	// RTCP works on both shards: each client gets the reports the SFU
+	// sends it (a sender report per slot it hears, with the reception
+	// report of its microphone, which the shard its packets arrive at
+	// measured).
+	for _, m := range []shardedMember{sup, cust, agent} {
+		eventually(t, flowDeadline, string(m.id)+" gets reports", func() error {
+			if _, ok := m.client.MicReport(); !ok {
+				return fmt.Errorf("no reception report about %s's microphone", m.id)
+			}
+			if len(m.client.SenderReportSSRCs()) == 0 {
+				return fmt.Errorf("no sender report to %s", m.id)
+			}
+			return nil
+		})
+	}
+
 	st := s.Stats()
 	for i, sh := range st.Shards {
 		if sh.Received == 0 || sh.Sent == 0 {
@@ -158,4 +176,39 @@ func TestShardedSwitchingNeverLeaksSupervisor(t *testing.T) {
 			}
 		}
 	}
+}
+
+// TestShardsNeverShareAPortWithOthers: another SFU cannot bind the shards'
+// port, and the shards do not join a port that a socket with SO_REUSEPORT
+// holds: the bind fails as it does with one socket.
+func TestShardsNeverShareAPortWithOthers(t *testing.T) {
+	cfg := testConfig()
+	cfg.Shards = 2
+	s := newTestSFU(t, cfg)
+	port := s.UDPAddr().(*net.UDPAddr).Port
+
+	t.Run("another sfu on the port", func(t *testing.T) {
+		other := cfg
+		other.UDPPort = port
+		other.TCPPort = TCPOff
+		if o, err := New(Params{Config: other, Logger: testLogger()}); err == nil {
+			_ = o.Close()
+			t.Fatal("a second SFU bound the first one's port")
+		}
+	})
+	t.Run("the sfu on a port a SO_REUSEPORT socket holds", func(t *testing.T) {
+		lc := net.ListenConfig{Control: reusePort}
+		pc, err := lc.ListenPacket(context.Background(), "udp", net.JoinHostPort(cfg.ListenIP, "0"))
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer pc.Close()
+		taken := cfg
+		taken.UDPPort = pc.LocalAddr().(*net.UDPAddr).Port
+		taken.TCPPort = TCPOff
+		if o, err := New(Params{Config: taken, Logger: testLogger()}); err == nil {
+			_ = o.Close()
+			t.Fatal("the SFU joined a foreign SO_REUSEPORT socket's port")
+		}
+	})
 }

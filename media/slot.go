@@ -39,8 +39,9 @@ type slot struct {
 	inflight atomic.Int32
 
 	// sentPackets and sentOctets (payload bytes) count what was written,
-	// for the sender reports (RFC 3550 6.4.1). Only the reader goroutine
-	// adds; the reporter reads once a second.
+	// for the sender reports (RFC 3550 6.4.1). The forwarding shard of
+	// the slot's current source adds (two shards only around a source
+	// switch); the reporter reads once a second.
 	sentPackets atomic.Uint32
 	sentOctets  atomic.Uint32
 
