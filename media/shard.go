@@ -28,6 +28,9 @@ type shard struct {
 	// shard's socket by its reader (STUN and DTLS answers, which go out
 	// through the first shard's plain WriteTo, are not counted).
 	received, sent atomic.Uint64
+	// The shards are neighbouring allocations, each written per batch by
+	// its own reader.
+	_ cacheLinePad
 }
 
 var _ datagramSink = (*shard)(nil)

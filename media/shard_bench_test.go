@@ -37,6 +37,14 @@ type shardLoad struct {
 	packets  [][]byte
 	buf      []byte
 	received int
+	// Each shard writes its own load per packet: no shared cache line.
+	_ cacheLinePad
+}
+
+// paddedSink is a discardSink on cache lines of its own.
+type paddedSink struct {
+	discardSink
+	_ cacheLinePad
 }
 
 func newShardRig(tb testing.TB, calls, k int, local bool) *shardRig {
@@ -44,7 +52,7 @@ func newShardRig(tb testing.TB, calls, k int, local bool) *shardRig {
 	profile := srtp.ProtectionProfileAeadAes128Gcm
 	r := &shardRig{}
 	for range k {
-		sink := &discardSink{}
+		sink := &(&paddedSink{}).discardSink
 		r.shards = append(r.shards, &shardLoad{
 			rd:   &reader{paths: map[netip.AddrPort]*Leg{}, now: time.Now(), out: &egress{batch: &sendBatch{sink: sink}}},
 			sink: sink,
