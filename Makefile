@@ -33,11 +33,16 @@ check-fmt:
 vet:
 	$(GO) vet ./...
 
+# The media plane, the server and the small load test run twice: with one
+# forwarding shard and with two (EARSHOT_TEST_MEDIA_SHARDS for the tests'
+# SFUs; EARSHOT_MEDIA_SHARDS reaches the server the load test starts).
 test-go:
 	$(GO) test -race -count=1 -timeout 15m $(RACE_PKGS)
 	$(GO) test -race -count=1 -timeout 15m ./store/... ./reporting/...
 	$(GO) test -race -count=1 -timeout 15m ./server/...
+	EARSHOT_TEST_MEDIA_SHARDS=2 $(GO) test -race -count=1 -timeout 15m ./media/... ./server/...
 	$(GO) test -race -count=1 -timeout 15m ./loadtest/...
+	EARSHOT_MEDIA_SHARDS=2 $(GO) test -race -count=1 -timeout 15m -run 'TestSmallLoad$$' ./loadtest/
 
 ## soak: SOAK_CALLS monitored calls (customer, agent, supervisor walking
 ## Listen → Whisper → Barge → Listen with real media and the oracle), in

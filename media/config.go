@@ -22,6 +22,13 @@ const (
 	DefaultConsentTimeout = 30 * time.Second
 	// TCPOff as Config.TCPPort disables ICE-TCP.
 	TCPOff = -1
+	// DefaultShards is the number of forwarding shards when Config.Shards
+	// is 0. One for now: the default moves to GOMAXPROCS once capacity
+	// runs on the target machines confirm it.
+	DefaultShards = 1
+	// maxShards bounds Shards: each is a socket, a goroutine and about
+	// 150 KiB of batch buffers, and no machine needs more than its cores.
+	maxShards = 256
 	// maxSlots bounds Slots: every slot is a sender with its own goroutine
 	// and m-line, and nothing in Earshot needs more than a handful.
 	maxSlots = 32
@@ -56,11 +63,17 @@ type Config struct {
 	// consent check (an authenticated STUN binding request, RFC 7675) for
 	// this long: the client vanished or its network broke. Default 30 s.
 	ConsentTimeout time.Duration `yaml:"consent_timeout"`
+	// Shards is the number of forwarding shards: each has its own socket
+	// on the one UDP port (SO_REUSEPORT: the kernel keeps each client's
+	// address on one shard), its own reader goroutine and buffers, so
+	// forwarding uses that many cores. 0 means DefaultShards. Where
+	// SO_REUSEPORT is not available (not Linux) it is always 1.
+	Shards int `yaml:"shards"`
 }
 
 // DefaultConfig returns the configuration used when nothing is set.
 func DefaultConfig() Config {
-	return Config{Slots: DefaultSlots, ConnectTimeout: DefaultConnectTimeout, ConsentTimeout: DefaultConsentTimeout}
+	return Config{Slots: DefaultSlots, ConnectTimeout: DefaultConnectTimeout, ConsentTimeout: DefaultConsentTimeout, Shards: DefaultShards}
 }
 
 // withDefaults fills zero fields and checks the rest, so the SFU never runs
@@ -75,9 +88,14 @@ func (c Config) withDefaults() (Config, error) {
 	if c.ConsentTimeout == 0 {
 		c.ConsentTimeout = DefaultConsentTimeout
 	}
+	if c.Shards == 0 {
+		c.Shards = DefaultShards
+	}
 	switch {
 	case c.Slots < 1 || c.Slots > maxSlots:
 		return c, fmt.Errorf("slots %d not in 1..%d: %w", c.Slots, maxSlots, ErrBadConfig)
+	case c.Shards < 1 || c.Shards > maxShards:
+		return c, fmt.Errorf("shards %d not in 1..%d: %w", c.Shards, maxShards, ErrBadConfig)
 	case c.ConnectTimeout < 0:
 		return c, fmt.Errorf("connect timeout %s: %w", c.ConnectTimeout, ErrBadConfig)
 	case c.ConsentTimeout < 0:

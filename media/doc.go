@@ -7,7 +7,8 @@
 //
 // # Shape
 //
-//	SFU    one UDP socket for every leg, one reader goroutine, one DTLS certificate
+//	SFU    one UDP port for every leg, served by Config.Shards forwarding shards
+//	       (a socket and a reader goroutine each, shard.go), one DTLS certificate
 //	Group  the legs of one conversation; routes exist only inside a group
 //	Leg    one client: ICE-lite + DTLS-SRTP transport, a microphone, Slots receive slots
 //
@@ -57,9 +58,11 @@
 // goroutine at a time owns a leg's ingress (Leg.rxMu, TryLock): the UDP
 // reader or one TCP reader.
 //
-// # Forwarding: one goroutine, no hand-off, no allocation
+// # Forwarding: one goroutine per shard, no hand-off, no allocation
 //
-// reader.go is the whole data path. One goroutine reads up to 32
+// reader.go is the whole data path. Each shard (shard.go: a socket on the
+// media port with SO_REUSEPORT, so the kernel keeps each client address on
+// one shard) has one goroutine that reads up to 32
 // datagrams per recvmmsg (batchio_linux.go), demultiplexes each by its
 // first byte (RFC 7983) and its source path, decrypts the microphone's RTP
 // in place of the previous one, and dispatches it:
@@ -81,9 +84,12 @@
 //     RFC 6464 audio level with the listener's extension ID (other header
 //     extensions are stripped).
 //   - sender.go: stamps the slot's SSRC and the listener's payload type,
-//     encrypts with the listener's SRTP context and queues the datagram;
-//     the batch goes out with sendmmsg after each read batch (or when 64
-//     are queued).
+//     encrypts with the listener's SRTP context (its mutex held for the
+//     encryption only: shards forwarding to one listener take turns) and
+//     queues the datagram in the shard's batch, whatever shard the
+//     listener's own packets arrive at; the batch goes out with sendmmsg
+//     from the shard's socket (same address and port for every shard)
+//     after each read batch (or when 64 are queued).
 //
 // A received packet is never handed to another goroutine, and the steady
 // state allocates nothing (TestForwardAllocatesNothing,

@@ -46,6 +46,21 @@ func connectedListener(tb testing.TB, id LegID, profile srtp.ProtectionProfile) 
 	return l
 }
 
+// withSlotContexts gives l's first n slots their own SRTP contexts, as
+// startSRTP does.
+func withSlotContexts(tb testing.TB, l *Leg, n int, profile srtp.ProtectionProfile) {
+	tb.Helper()
+	l.slotTx = nil
+	for range n {
+		tx, err := srtp.CreateContext(testKey, testSaltFor(profile), profile)
+		if err != nil {
+			tb.Fatal(err)
+		}
+		l.slotTx = append(l.slotTx, &txContext{ctx: tx})
+	}
+	l.publishOut()
+}
+
 // forwardRig is one speaker routed to n slots of n listeners, each writing
 // through its real slotWriter (marshal, SRTP encryption, send batch) to a
 // discarding sink.
@@ -63,6 +78,7 @@ func newForwardRig(tb testing.TB, listeners int, profile srtp.ProtectionProfile)
 	r.out.batch = &sendBatch{sink: r.sink}
 	for i := range listeners {
 		l := connectedListener(tb, LegID(fmt.Sprint("L", i)), profile)
+		withSlotContexts(tb, l, 1, profile)
 		s := &slot{writer: &slotWriter{leg: l, ssrc: uint32(1000 + i), pt: 111}, audioLevelID: 1, munger: newMunger(1, 1)}
 		s.setSource(1)
 		r.slots = append(r.slots, s)

@@ -3,9 +3,11 @@ package media
 import (
 	"context"
 	"errors"
+	"fmt"
 	"log/slog"
 	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
@@ -20,10 +22,23 @@ const (
 	flowDeadline    = 15 * time.Second
 )
 
-// testConfig is a loopback SFU on a free port.
+// testShardsEnv names the environment variable that sets the number of
+// forwarding shards the tests' SFUs run (make test runs the suite with 1
+// and with 2).
+const testShardsEnv = "EARSHOT_TEST_MEDIA_SHARDS"
+
+// testConfig is a loopback SFU on a free port, with the shards
+// testShardsEnv asks for (default 1).
 func testConfig() Config {
 	cfg := DefaultConfig()
 	cfg.ListenIP = "127.0.0.1"
+	if v := os.Getenv(testShardsEnv); v != "" {
+		n, err := strconv.Atoi(v)
+		if err != nil {
+			panic(fmt.Sprintf("%s=%q: %v", testShardsEnv, v, err))
+		}
+		cfg.Shards = n
+	}
 	return cfg
 }
 

@@ -57,6 +57,9 @@ type Leg struct {
 	// remote is the nominated path to the client (nil until a check): a
 	// UDP address or an ICE-TCP connection.
 	remote atomic.Pointer[path]
+	// shard is the index of the shard whose reader last took a valid
+	// check from this leg's client over UDP (where its datagrams arrive).
+	shard atomic.Int32
 	// lastConsent is when the client last sent a valid consent check (an
 	// authenticated binding request, RFC 7675), or connected (Unix ns).
 	lastConsent atomic.Int64
@@ -72,14 +75,27 @@ type Leg struct {
 	// first one seen. Other SSRCs are dropped.
 	micSSRC atomic.Uint32
 	dc      *dtlsconn.Conn
-	// rx decrypts the microphone; used by the SFU's reader goroutine only.
+	// rx decrypts the microphone; used only under rxMu.
 	rx atomic.Pointer[srtp.Context]
+
+	// out is kept on cache lines of its own: every shard forwarding to
+	// this leg reads it per packet, while the fields above are written per
+	// packet by the one shard this leg's own packets arrive at.
+	_ cacheLinePad
 	// out is what the slots need to send to this leg, published whenever
 	// the SRTP context or the path changes (nil until both exist and once
 	// the leg is gone): the forwarding path reads it with one atomic load.
-	out   atomic.Pointer[legOut]
-	outMu sync.Mutex // serialises publishing out; guards txc
+	out atomic.Pointer[legOut]
+	_   cacheLinePad
+
+	outMu sync.Mutex // serialises publishing out; guards txc and slotTx
 	txc   *txContext
+	// slotTx are the slots' own SRTP contexts (same keys, one per slot's
+	// SSRC): a slot has one speaker at a time, whose packets one shard
+	// reads, so its context has one writer and its lock is uncontended
+	// even when two shards forward to this leg at once. txc remains for
+	// the reports (SRTCP).
+	slotTx []*txContext
 	// profile is the SRTP protection profile DTLS negotiated.
 	profile atomic.Pointer[string]
 
@@ -123,7 +139,7 @@ func newLeg(g *Group, p LegParams, ot offerTransport) *Leg {
 	for i, line := range ot.lines {
 		ssrcs[i] = rand.Uint32() | 1
 		l.slots[i] = &slot{
-			writer:       &slotWriter{leg: l, ssrc: ssrcs[i], pt: line.pt},
+			writer:       &slotWriter{leg: l, index: i, ssrc: ssrcs[i], pt: line.pt},
 			ssrc:         ssrcs[i],
 			audioLevelID: line.audioLevelID,
 			munger:       newMunger(uint16(rand.Uint32()), rand.Uint32()),
@@ -188,16 +204,22 @@ func (l *Leg) setRemote(p path) {
 
 // txContext is a leg's SRTP encryption context with the mutex that
 // serialises its use (it keeps per-SSRC rollover state).
+// It is padded: contexts of legs forwarded to by different shards are
+// small neighbouring allocations, and their locks must not share a cache
+// line.
 type txContext struct {
 	mu  sync.Mutex
 	ctx *srtp.Context
+	_   cacheLinePad
 }
 
 // legOut is a connected leg's sending side, kept together so that the
 // forwarding path touches one small object per listener.
 type legOut struct {
 	tx *txContext
-	to netip.AddrPort
+	// slotTx[i] encrypts slot i's stream (nil in tests that set only tx).
+	slotTx []*txContext
+	to     netip.AddrPort
 	// tcp is set when the nominated path is an ICE-TCP connection: the
 	// datagrams are framed into its write queue instead of the UDP batch.
 	tcp *tcpConn
@@ -213,7 +235,7 @@ func (l *Leg) publishOut() {
 		l.out.Store(nil)
 		return
 	}
-	l.out.Store(&legOut{tx: l.txc, to: to.addr, tcp: to.tcp})
+	l.out.Store(&legOut{tx: l.txc, slotTx: l.slotTx, to: to.addr, tcp: to.tcp})
 }
 
 func (l *Leg) signalEnd(reason error) {
@@ -340,10 +362,22 @@ func (l *Leg) startSRTP(conn *dtls.Conn) error {
 	if err != nil {
 		return fmt.Errorf("srtp rx: %w", err)
 	}
+	// Each slot's stream gets its own context: SRTP state is per SSRC
+	// anyway (RFC 3711 section 3.2.3), the IV includes the SSRC, and
+	// SRTCP uses only tx, so sharing the master key is safe.
+	slotTx := make([]*txContext, len(l.slots))
+	for i := range slotTx {
+		c, err := srtp.CreateContext(cfg.Keys.LocalMasterKey, cfg.Keys.LocalMasterSalt, profile)
+		if err != nil {
+			return fmt.Errorf("srtp slot %d tx: %w", i, err)
+		}
+		slotTx[i] = &txContext{ctx: c}
+	}
 	l.profile.Store(&name)
 	l.rx.Store(rx)
 	l.outMu.Lock()
 	l.txc = &txContext{ctx: tx}
+	l.slotTx = slotTx
 	l.outMu.Unlock()
 	l.publishOut()
 	return nil

@@ -305,8 +305,14 @@ func TestPublicIPs(t *testing.T) {
 	if len(addrs) == 0 {
 		t.Fatal("no candidates")
 	}
+	// UDP candidates on the UDP port, ICE-TCP ones on the TCP listener's
+	// (the same number unless that was taken on TCP: the port is random).
+	ours := map[int]bool{s.UDPAddr().(*net.UDPAddr).Port: true}
+	if a := s.TCPAddr(); a != nil {
+		ours[a.(*net.TCPAddr).Port] = true
+	}
 	for i, a := range addrs {
-		if a != "203.0.113.7" || ports[i] != s.UDPAddr().(*net.UDPAddr).Port {
+		if a != "203.0.113.7" || !ours[ports[i]] {
 			t.Fatalf("candidate %s:%d", a, ports[i])
 		}
 	}
@@ -314,12 +320,14 @@ func TestPublicIPs(t *testing.T) {
 
 func TestConfig(t *testing.T) {
 	bad := map[string]Config{
-		"slots":     {Slots: -1},
-		"too many":  {Slots: maxSlots + 1},
-		"port":      {UDPPort: 70000},
-		"listen ip": {ListenIP: "nope"},
-		"public ip": {PublicIPs: []string{"1.2.3"}},
-		"timeout":   {ConnectTimeout: -time.Second},
+		"slots":      {Slots: -1},
+		"too many":   {Slots: maxSlots + 1},
+		"port":       {UDPPort: 70000},
+		"listen ip":  {ListenIP: "nope"},
+		"public ip":  {PublicIPs: []string{"1.2.3"}},
+		"timeout":    {ConnectTimeout: -time.Second},
+		"shards":     {Shards: -1},
+		"shards max": {Shards: maxShards + 1},
 	}
 	for name, cfg := range bad {
 		t.Run(name, func(t *testing.T) {
@@ -330,7 +338,7 @@ func TestConfig(t *testing.T) {
 	}
 	t.Run("zero config gets defaults", func(t *testing.T) {
 		s := newTestSFU(t, Config{ListenIP: "127.0.0.1"})
-		if got := s.Config(); got.Slots != DefaultSlots || got.ConnectTimeout != DefaultConnectTimeout {
+		if got := s.Config(); got.Slots != DefaultSlots || got.ConnectTimeout != DefaultConnectTimeout || got.Shards != DefaultShards {
 			t.Fatalf("config %+v", got)
 		}
 	})

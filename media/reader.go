@@ -10,17 +10,22 @@ import (
 // sweepInterval is how often the reader forgets the paths of closed legs.
 const sweepInterval = 10 * time.Second
 
-// reader is the state of the SFU's one reader goroutine, which does all of
-// the forwarding: read a batch of datagrams, demultiplex each (RFC 7983:
+// reader is the state of one shard's reader goroutine, which does all of
+// the forwarding of what arrives at that shard: read a batch of
+// datagrams, demultiplex each (RFC 7983:
 // STUN, DTLS, SRTP/SRTCP), decrypt the microphone's RTP, route it to the
 // slots that carry its speaker, encrypt each copy for its listener, and
 // send the whole batch. Nothing on the way hands a packet to another
 // goroutine, and nothing allocates.
 type reader struct {
-	s   *SFU
-	now time.Time
+	s *SFU
+	// shard is the shard this reader serves (nil for ICE-TCP readers).
+	shard *shard
+	now   time.Time
 	// paths maps every address a valid ICE check came from to its leg.
-	// Only the reader goroutine touches it; legs that closed are removed
+	// Only this reader goroutine touches it (the kernel keeps each client
+	// address on one shard, so it is the only one that learns and uses
+	// that address); legs that closed are removed
 	// lazily (gone) and by sweep.
 	paths     map[netip.AddrPort]*Leg
 	lastSweep time.Time
@@ -32,16 +37,18 @@ type reader struct {
 	rtcpIn
 }
 
-// read is the reader goroutine. It ends when the socket is closed.
-func (s *SFU) read() {
+// read is a shard's reader goroutine. It ends when the shard's socket is
+// closed.
+func (s *SFU) read(sh *shard) {
 	rd := &reader{
 		s:         s,
+		shard:     sh,
 		paths:     make(map[netip.AddrPort]*Leg),
 		lastSweep: time.Now(),
-		out:       &egress{batch: &sendBatch{sink: s.io}},
+		out:       &egress{batch: &sendBatch{sink: sh}},
 	}
 	for {
-		n, err := s.io.read()
+		n, err := sh.io.read()
 		if err != nil {
 			if s.ctx.Err() != nil {
 				return
@@ -55,8 +62,9 @@ func (s *SFU) read() {
 			continue
 		}
 		rd.now = time.Now()
+		sh.received.Add(uint64(n))
 		for i := range n {
-			b, from := s.io.packet(i)
+			b, from := sh.io.packet(i)
 			rd.handle(b, from)
 		}
 		rd.out.batch.flush()
@@ -101,7 +109,12 @@ func (rd *reader) leg(from netip.AddrPort) *Leg {
 }
 
 // bind records that a valid check for l came from addr.
-func (rd *reader) bind(addr netip.AddrPort, l *Leg) { rd.paths[addr] = l }
+func (rd *reader) bind(addr netip.AddrPort, l *Leg) {
+	rd.paths[addr] = l
+	if rd.shard != nil {
+		l.shard.Store(int32(rd.shard.index))
+	}
+}
 
 // media handles one SRTP or SRTCP datagram from l's client. Only the
 // goroutine holding l.rxMu may decrypt for l; a packet that finds it held

@@ -29,7 +29,8 @@ type receiver struct {
 }
 
 // dispatch is the per-packet decision: gate, then forward to each slot. It
-// runs on the SFU's reader goroutine only, with the packet just decrypted.
+// runs on the goroutine holding the speaker leg's rxMu (its shard's
+// reader), with the packet just decrypted.
 func (r *receiver) dispatch(pkt *rtp.Packet, now time.Time, out *egress) {
 	r.counters.received.Add(1)
 	d := r.dest.Load()

@@ -19,12 +19,13 @@ const (
 
 // recvStats is the reception state of one leg's microphone, kept as RFC
 // 3550 appendix A.1 (sequence numbers, loss) and A.8 (interarrival jitter)
-// describe. update runs on the SFU's reader goroutine only and owns the
+// describe. update runs only on the goroutine that holds the leg's rxMu
+// (the reader of the shard its client's datagrams arrive at) and owns the
 // plain fields; it publishes what a report needs through atomics, so the
 // reporter never takes a lock the reader would wait for and the read path
 // allocates nothing.
 type recvStats struct {
-	// Owned by the reader goroutine.
+	// Owned by the goroutine holding the leg's rxMu.
 	started bool
 	origin  time.Time // arrival clock zero, so arrival times fit 32 bits
 	maxSeq  uint16

@@ -12,14 +12,17 @@ type rtpWriter interface {
 
 // slotWriter is one slot's output: it stamps the slot's SSRC and the
 // payload type the listener negotiated on that m-line, encrypts with the
-// listener's SRTP context and queues the datagram in the reader's send
-// batch (or, for a listener reached over ICE-TCP, its connection's write
-// queue). The context's mutex is held for the encryption only, never
-// across I/O.
+// slot's own SRTP context (keyed like the listener's) and queues the
+// datagram in the forwarding shard's send batch (or, for a listener reached
+// over ICE-TCP, its connection's write queue). The context's mutex is held
+// for the encryption only, never across I/O; it is uncontended unless the
+// slot's source changes while a packet of the previous source is being
+// written on another shard.
 type slotWriter struct {
-	leg  *Leg // the listener
-	ssrc uint32
-	pt   uint8
+	leg   *Leg // the listener
+	index int  // the slot's index in the listener's slots
+	ssrc  uint32
+	pt    uint8
 }
 
 var _ rtpWriter = (*slotWriter)(nil)
@@ -36,9 +39,13 @@ func (w *slotWriter) writeRTP(p *rtp.Packet, out *egress) error {
 		return err
 	}
 	buf := out.batch.next()
-	o.tx.mu.Lock()
-	enc, err := o.tx.ctx.EncryptRTP(buf[:0], out.plain[:n], &out.hdr)
-	o.tx.mu.Unlock()
+	tx := o.tx
+	if w.index < len(o.slotTx) {
+		tx = o.slotTx[w.index]
+	}
+	tx.mu.Lock()
+	enc, err := tx.ctx.EncryptRTP(buf[:0], out.plain[:n], &out.hdr)
+	tx.mu.Unlock()
 	if err != nil {
 		return err
 	}

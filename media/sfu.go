@@ -25,14 +25,19 @@ type Params struct {
 
 // SFU is the selective forwarding unit: it terminates every leg's ICE-lite
 // + DTLS-SRTP transport on one shared UDP port and forwards RTP between
-// legs as the groups' routes say. One reader goroutine receives, decrypts,
-// routes, re-encrypts and sends in batches (see reader.go).
+// legs as the groups' routes say. Each forwarding shard's reader goroutine
+// receives, decrypts, routes, re-encrypts and sends in batches (see
+// reader.go and shard.go).
 type SFU struct {
 	cfg      Config
 	log      *slog.Logger
 	pionLogs logging.LoggerFactory
+	// shards are the forwarding loops, one socket each on the media port.
+	shards []*shard
+	// conn is the first shard's socket: the plain writes (STUN answers,
+	// DTLS, reports) go through it; any shard's would do, as all share
+	// the local address.
 	conn     *net.UDPConn
-	io       *batchIO
 	identity identity
 	// candidates are the host candidates every answer advertises;
 	// tcpCandidates the passive ICE-TCP ones (none if ICE-TCP is off).
@@ -57,7 +62,7 @@ type SFU struct {
 	// wg counts everything Close must wait for: AddLeg calls in progress,
 	// leg supervisors and OnClosed callbacks.
 	wg sync.WaitGroup
-	// loops counts the reader, the consent checker and the reporter.
+	// loops counts the readers, the consent checker and the reporter.
 	loops sync.WaitGroup
 
 	ufragMu sync.Mutex
@@ -72,7 +77,8 @@ type SFU struct {
 	ended legCounters
 }
 
-// New opens the shared UDP socket and starts the reader.
+// New opens the media port's sockets (one per shard) and starts the
+// readers.
 func New(p Params) (*SFU, error) {
 	cfg, err := p.Config.withDefaults()
 	if err != nil {
@@ -86,36 +92,42 @@ func New(p Params) (*SFU, error) {
 	if err != nil {
 		return nil, fmt.Errorf("new sfu: %w", err)
 	}
-	laddr := &net.UDPAddr{IP: net.ParseIP(cfg.ListenIP), Port: cfg.UDPPort}
-	conn, err := net.ListenUDP("udp", laddr)
-	if err != nil {
-		return nil, fmt.Errorf("new sfu: listen udp %s: %w", laddr, err)
+	if cfg.Shards > 1 && !reusePortSupported {
+		log.Warn("media shards need SO_REUSEPORT (Linux): running one shard", "shards", cfg.Shards)
+		cfg.Shards = 1
 	}
-	// One socket carries every leg: its kernel buffers must absorb the
-	// bursts that arrive while the reader is busy sending (or descheduled).
-	// The default (~200 KiB, a few hundred small datagrams) overflows in
-	// milliseconds at a few hundred legs; the kernel caps the request at
-	// net.core.rmem_max / wmem_max.
-	_ = conn.SetReadBuffer(socketBuffer)
-	_ = conn.SetWriteBuffer(socketBuffer)
+	conns, err := listenShards(cfg.ListenIP, cfg.UDPPort, cfg.Shards)
+	if err != nil {
+		return nil, fmt.Errorf("new sfu: %w", err)
+	}
+	closeAll := func() {
+		for _, c := range conns {
+			_ = c.Close()
+		}
+	}
+	conn := conns[0]
 	udpPort := conn.LocalAddr().(*net.UDPAddr).AddrPort().Port()
 	cands, err := hostCandidates(cfg, udpPort)
 	if err != nil {
-		_ = conn.Close()
+		closeAll()
 		return nil, fmt.Errorf("new sfu: %w", err)
 	}
-	bio, err := newBatchIO(conn)
-	if err != nil {
-		_ = conn.Close()
-		return nil, fmt.Errorf("new sfu: %w", err)
+	shards := make([]*shard, len(conns))
+	for i, c := range conns {
+		bio, err := newBatchIO(c)
+		if err != nil {
+			closeAll()
+			return nil, fmt.Errorf("new sfu: %w", err)
+		}
+		shards[i] = &shard{index: i, conn: c, io: bio}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &SFU{
 		cfg:        cfg,
 		log:        log,
 		pionLogs:   pionlog.Factory{Logger: log},
+		shards:     shards,
 		conn:       conn,
-		io:         bio,
 		identity:   id,
 		candidates: cands,
 		ctx:        ctx,
@@ -133,14 +145,16 @@ func New(p Params) (*SFU, error) {
 		}
 		s.tcp.start()
 	}
-	s.loops.Go(s.read)
+	for _, sh := range shards {
+		s.loops.Go(func() { s.read(sh) })
+	}
 	s.loops.Go(s.checkConsent)
 	s.loops.Go(s.report)
 	if cfg.ConsentTimeout < minSafeConsentTimeout {
 		log.Warn("consent timeout shorter than browsers' check interval allows: healthy legs may be closed",
 			"consent_timeout", cfg.ConsentTimeout, "browsers_check_every", "about 5s")
 	}
-	log.Info("sfu listening", "udp", conn.LocalAddr().String(), "tcp", s.TCPAddr(), "slots", cfg.Slots, "candidates", len(cands))
+	log.Info("sfu listening", "udp", conn.LocalAddr().String(), "tcp", s.TCPAddr(), "shards", len(shards), "slots", cfg.Slots, "candidates", len(cands))
 	return s, nil
 }
 
@@ -160,7 +174,8 @@ func (s *SFU) TCPAddr() net.Addr {
 	return s.tcp.ln.Addr()
 }
 
-// Stats returns cumulative packet counters and the number of live legs.
+// Stats returns cumulative packet counters, the number of live legs and
+// each shard's datagram counters.
 func (s *SFU) Stats() Stats {
 	s.mu.Lock()
 	defer s.mu.Unlock()
@@ -178,7 +193,12 @@ func (s *SFU) Stats() Stats {
 	if s.tcp != nil {
 		tcpConns = s.tcp.count()
 	}
+	shards := make([]ShardStats, len(s.shards))
+	for i, sh := range s.shards {
+		shards[i] = ShardStats{Received: sh.received.Load(), Sent: sh.sent.Load()}
+	}
 	return Stats{
+		Shards:           shards,
 		Legs:             len(s.legs),
 		TCPConnections:   tcpConns,
 		TCPDropped:       s.tcpDropped.Load(),
@@ -243,7 +263,12 @@ func (s *SFU) Close() error {
 	if s.tcp != nil {
 		s.tcp.close()
 	}
-	err := s.conn.Close()
+	var err error
+	for _, sh := range s.shards {
+		if cerr := sh.conn.Close(); cerr != nil && err == nil {
+			err = cerr
+		}
+	}
 	s.loops.Wait()
 	if err != nil {
 		return fmt.Errorf("close sfu: %w", err)
@@ -288,7 +313,7 @@ func (s *SFU) forgetUfrag(l *Leg) {
 	}
 }
 
-// socketBuffer is the kernel buffer size asked for the shared socket.
+// socketBuffer is the kernel buffer size asked for each shard's socket.
 const socketBuffer = 8 << 20
 
 // consentInterval is how often checkConsent looks, at most: a leg

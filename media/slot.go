@@ -39,14 +39,18 @@ type slot struct {
 	inflight atomic.Int32
 
 	// sentPackets and sentOctets (payload bytes) count what was written,
-	// for the sender reports (RFC 3550 6.4.1). Only the reader goroutine
-	// adds; the reporter reads once a second.
+	// for the sender reports (RFC 3550 6.4.1). The forwarding shard of
+	// the slot's current source adds (two shards only around a source
+	// switch); the reporter reads once a second.
 	sentPackets atomic.Uint32
 	sentOctets  atomic.Uint32
 
 	mu     sync.Mutex
 	source uint64 // speaker identity allowed to write; 0 = silent. Guarded by mu.
 	munger munger // guarded by mu
+	// Slots of different listeners are neighbouring allocations written
+	// per packet by possibly different shards: no shared cache line.
+	_ cacheLinePad
 }
 
 // ingress is one packet read from a speaker, as the slots see it.

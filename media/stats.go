@@ -25,6 +25,8 @@ type Stats struct {
 	// TCPDropped counts packets dropped because an ICE-TCP connection's
 	// write queue was full (a client that does not keep up).
 	TCPDropped uint64
+	// Shards are the forwarding shards' datagram counters, in order.
+	Shards []ShardStats
 }
 
 // LegStats are one leg's counters as a speaker.
@@ -43,9 +45,10 @@ type LegStats struct {
 	RTCPSent uint64
 }
 
-// legCounters are written by the leg's reader goroutine only (rtcpSent by
-// the reporter), so the atomic adds never contend; the SFU sums them on demand instead of sharing one
-// hot counter between all readers.
+// legCounters are written by the goroutine holding the leg's rxMu (the
+// reader of the shard the leg's datagrams arrive at; rtcpSent by the
+// reporter), so the atomic adds never contend; the SFU sums them on demand
+// instead of sharing one hot counter between all shards.
 type legCounters struct {
 	received, forwarded, dropped atomic.Uint64
 

@@ -42,6 +42,8 @@ func TestHealthReadyMetrics(t *testing.T) {
 		"earshot_packets_dropped_total 0",
 		"earshot_mode_switch_seconds_bucket",
 		"earshot_signaling_sessions 0",
+		`earshot_media_shard_received_total{shard="0"}`,
+		`earshot_media_shard_sent_total{shard="0"}`,
 	} {
 		if !strings.Contains(body, want) {
 			t.Errorf("/metrics lacks %q", want)

@@ -96,7 +96,7 @@ func DefaultConfig() Config {
 		DataDir:   "data",
 		Log:       LogConfig{Level: "info", Format: "text"},
 		Auth:      AuthConfig{Mode: "hs256", Issuer: "earshot", Audience: "earshot", Demo: true, OIDC: OIDCConfig{RolesClaim: "realm_access.roles", TeamsClaim: "groups", TenantClaim: "tenant", NameClaim: "name", TeamPrefix: "/"}},
-		Media:     media.Config{UDPPort: 3478, Slots: media.DefaultSlots, ConnectTimeout: media.DefaultConnectTimeout, ConsentTimeout: media.DefaultConsentTimeout},
+		Media:     media.Config{UDPPort: 3478, Slots: media.DefaultSlots, ConnectTimeout: media.DefaultConnectTimeout, ConsentTimeout: media.DefaultConsentTimeout, Shards: media.DefaultShards},
 		Signaling: signaling.DefaultConfig(),
 		Policy:    callcenter.DefaultPolicy(),
 		Queues: []callcenter.QueueConfig{
@@ -164,6 +164,7 @@ func settings() []setting {
 		{"listen-ip", "EARSHOT_LISTEN_IP", "IP the media port binds (empty = all)", str(func(c *Config) *string { return &c.Media.ListenIP })},
 		{"public-ip", "EARSHOT_PUBLIC_IPS", "comma-separated public IPs advertised for media (NAT 1:1)", list(func(c *Config) *[]string { return &c.Media.PublicIPs })},
 		{"slots", "EARSHOT_SLOTS", "receive slots (audio m-lines) per leg", num(func(c *Config) *int { return &c.Media.Slots })},
+		{"media-shards", "EARSHOT_MEDIA_SHARDS", "forwarding shards: sockets on the media port, one reader goroutine (core) each (Linux; 1 elsewhere)", num(func(c *Config) *int { return &c.Media.Shards })},
 		{"allowed-origins", "EARSHOT_ALLOWED_ORIGINS", "comma-separated browser origins allowed to open signaling sockets", list(func(c *Config) *[]string { return &c.Signaling.AllowedOrigins })},
 		{"resume-grace", "EARSHOT_RESUME_GRACE", "how long a session outlives a dropped socket", dur(func(c *Config) *time.Duration { return &c.Signaling.ResumeGrace })},
 		{"auth-mode", "EARSHOT_AUTH_MODE", "hs256 or oidc", str(func(c *Config) *string { return &c.Auth.Mode })},

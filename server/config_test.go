@@ -22,6 +22,7 @@ func TestLoadConfigPrecedence(t *testing.T) {
 		"EARSHOT_LOG_LEVEL":     "debug",
 		"EARSHOT_ALLOWED_HOSTS": "console.example.com, *.tenants.example.net",
 		"EARSHOT_TCP_PORT":      "-1",
+		"EARSHOT_MEDIA_SHARDS":  "2",
 	}))
 	if err != nil {
 		t.Fatal(err)
@@ -46,6 +47,9 @@ func TestLoadConfigPrecedence(t *testing.T) {
 	}
 	if cfg.Policy.MaxBargeParticipants != 4 {
 		t.Errorf("defaults lost: %+v", cfg.Policy)
+	}
+	if cfg.Media.Shards != 2 {
+		t.Errorf("env media shards: %d", cfg.Media.Shards)
 	}
 	if cfg.Media.TCPPort != -1 || cfg.Media.ConsentTimeout != 12*time.Second {
 		t.Errorf("ice-tcp port %d (want -1 from env), consent timeout %s (want 12s from file)", cfg.Media.TCPPort, cfg.Media.ConsentTimeout)

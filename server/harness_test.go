@@ -6,13 +6,31 @@ import (
 	"log/slog"
 	"net"
 	"net/http"
+	"os"
 	"runtime"
+	"strconv"
 	"sync"
 	"testing"
 	"time"
 
 	"github.com/earshot/earshot/auth"
 )
+
+// testMediaShards is the number of forwarding shards the test servers
+// run: EARSHOT_TEST_MEDIA_SHARDS (make test runs the suite with 1 and with
+// 2), default 1.
+func testMediaShards(t *testing.T) int {
+	t.Helper()
+	v := os.Getenv("EARSHOT_TEST_MEDIA_SHARDS")
+	if v == "" {
+		return 1
+	}
+	n, err := strconv.Atoi(v)
+	if err != nil {
+		t.Fatalf("EARSHOT_TEST_MEDIA_SHARDS=%q: %v", v, err)
+	}
+	return n
+}
 
 // testServer is a fully wired Earshot on loopback ports.
 type testServer struct {
@@ -33,6 +51,7 @@ func startServer(t *testing.T, mutate func(*Config)) *testServer {
 	cfg.Auth.Demo = false
 	cfg.Media.UDPPort = 0
 	cfg.Media.ListenIP = "127.0.0.1"
+	cfg.Media.Shards = testMediaShards(t)
 	if mutate != nil {
 		mutate(&cfg)
 	}

@@ -1,6 +1,7 @@
 package main
 
 import (
+	"strconv"
 	"time"
 
 	"github.com/prometheus/client_golang/prometheus"
@@ -57,6 +58,8 @@ var (
 	descAgents        = prometheus.NewDesc("earshot_agents", "Known agents by state.", []string{"state"}, nil)
 	descLegs          = prometheus.NewDesc("earshot_legs", "Live media legs (one transport per connected client).", nil, nil)
 	descSessions      = prometheus.NewDesc("earshot_signaling_sessions", "Live signaling sessions (attached or within resume grace).", nil, nil)
+	descShardReceived = prometheus.NewDesc("earshot_media_shard_received_total", "Datagrams read by each media forwarding shard.", []string{"shard"}, nil)
+	descShardSent     = prometheus.NewDesc("earshot_media_shard_sent_total", "Forwarded SRTP datagrams sent by each media forwarding shard.", []string{"shard"}, nil)
 )
 
 // stateCollector turns the live state into gauges at scrape time.
@@ -67,7 +70,7 @@ type stateCollector struct {
 }
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descConversations, descMonitors, descAgents, descLegs, descSessions} {
+	for _, d := range []*prometheus.Desc{descConversations, descMonitors, descAgents, descLegs, descSessions, descShardReceived, descShardSent} {
 		ch <- d
 	}
 }
@@ -85,6 +88,12 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	for state, n := range st.Agents {
 		ch <- prometheus.MustNewConstMetric(descAgents, prometheus.GaugeValue, float64(n), state)
 	}
-	ch <- prometheus.MustNewConstMetric(descLegs, prometheus.GaugeValue, float64(c.sfu.Stats().Legs))
+	sfuStats := c.sfu.Stats()
+	ch <- prometheus.MustNewConstMetric(descLegs, prometheus.GaugeValue, float64(sfuStats.Legs))
+	for i, sh := range sfuStats.Shards {
+		shard := strconv.Itoa(i)
+		ch <- prometheus.MustNewConstMetric(descShardReceived, prometheus.CounterValue, float64(sh.Received), shard)
+		ch <- prometheus.MustNewConstMetric(descShardSent, prometheus.CounterValue, float64(sh.Sent), shard)
+	}
 	ch <- prometheus.MustNewConstMetric(descSessions, prometheus.GaugeValue, float64(c.sessions.Sessions()))
 }
