@@ -6,6 +6,7 @@ import (
 	"os"
 	"strconv"
 
+	"github.com/earshot/earshot/auth"
 	"github.com/earshot/earshot/cluster"
 )
 
@@ -14,7 +15,7 @@ import (
 func (a *app) connectCluster(ctx context.Context) (*cluster.Node, error) {
 	log := a.log.With("component", "cluster")
 	n, err := cluster.Connect(ctx, cluster.Params{
-		Config: a.cfg.Cluster, Logger: log,
+		Config: a.cfg.Cluster, Logger: log, SFU: a.sfu,
 		OnNodeEvent: func(ev cluster.NodeEvent) {
 			log.Info("cluster node "+ev.Kind.String(), "peer", ev.Node.ID, "state", ev.Node.State, "expired", ev.Expired, "signaling", ev.Node.SignalingURL)
 		},
@@ -23,6 +24,25 @@ func (a *app) connectCluster(ctx context.Context) (*cluster.Node, error) {
 		return nil, err
 	}
 	return n, nil
+}
+
+// routeSocket names the node that serves a user's socket: on a cluster, the
+// home of the user's tenant (claimed for this node if it has none); "" is
+// this node. Always "" on a single node.
+func (a *app) routeSocket(ctx context.Context, id auth.Identity) (string, error) {
+	if a.node == nil {
+		return "", nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.Cluster.HeartbeatTTL)
+	defer cancel()
+	rec, err := a.node.TenantHome(ctx, string(id.Tenant))
+	if err != nil {
+		return "", err
+	}
+	if rec.ID == a.node.ID() {
+		return "", nil
+	}
+	return rec.SignalingURL, nil
 }
 
 // startCluster lists this node, serving, with the addresses it listens on.
