@@ -190,6 +190,7 @@ func (a *app) serveOn(ctx context.Context, ln net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.HTTP.ShutdownTimeout)
 	defer cancel()
 	a.drain(sctx) // the cluster places nothing new here from now on
+	a.finishLiveWork(sctx)
 	a.shutdownParts(sctx)
 	if err := a.httpSrv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("http shutdown: %w", err)

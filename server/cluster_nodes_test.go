@@ -11,6 +11,7 @@ import (
 	"path/filepath"
 	"strconv"
 	"strings"
+	"syscall"
 	"testing"
 	"time"
 
@@ -248,15 +249,18 @@ func TestClusterOfThreeNodes(t *testing.T) {
 		}
 	})
 
+	// Parties of the call placed while node-a drains; they outlive the
+	// subtest that starts the call.
+	var id2 string
+	cust2 := tc.party(t, b, "customer2", "cody", "Cody", auth.RoleCustomer)
+	agent2 := tc.party(t, a, "agent2", "bea", "Bea", auth.RoleAgent)
 	t.Run("drain", func(t *testing.T) {
 		tok := tc.ts.token(t, "root", "Root", auth.RoleAdmin)
 		if code := clusterRequest(t, "POST", a.base+"/api/v1/cluster/drain", tok, nil); code != 200 {
 			t.Fatalf("drain: HTTP %d", code)
 		}
 		// A new call is placed elsewhere; the live one goes on on node-a.
-		cust2 := tc.party(t, b, "customer2", "cody", "Cody", auth.RoleCustomer)
-		agent2 := tc.party(t, a, "agent2", "bea", "Bea", auth.RoleAgent)
-		id2 := voiceCall(t, nil, cust2, agent2)
+		id2 = voiceCall(t, nil, cust2, agent2)
 		if b.legs(t)+c.legs(t) != 2 {
 			t.Fatalf("the new call's legs are not on a serving node: node-b %d, node-c %d", b.legs(t), c.legs(t))
 		}
@@ -264,7 +268,39 @@ func TestClusterOfThreeNodes(t *testing.T) {
 			t.Fatalf("draining node-a carries %d legs, want the live call's 3", got)
 		}
 		agent.hearsAfter(t, cust, cust.seq(), n)
-		cust2.do(t, "conversation.end", map[string]string{"conversation_id": id2}, nil)
+	})
+
+	// SIGTERM: node-b stops taking work but carries call 2's media until
+	// the call ends, then exits.
+	t.Run("SIGTERM finishes the live call", func(t *testing.T) {
+		if err := b.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- b.cmd.Wait() }()
+		c0, a0 := cust2.seq(), agent2.seq()
+		agent2.hearsAfter(t, cust2, c0, 2*n)
+		cust2.hearsAfter(t, agent2, a0, 2*n)
+		select {
+		case err := <-exited:
+			t.Fatalf("node-b exited with a live call: %v", err)
+		default:
+		}
+		agent2.do(t, "conversation.end", map[string]string{"conversation_id": id2}, nil)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Fatalf("node-b: %v", err)
+			}
+		case <-ctxT(t).Done():
+			t.Fatal("node-b did not exit after its last call ended")
+		}
+		// The supervisor's socket closed with node-b: it resumes on node-c.
+		sup.sig.DropSocket()
+		if err := sup.sig.ResumeAt(ctxT(t), c.ws); err != nil {
+			t.Fatal(err)
+		}
+		sup.hearsAfter(t, cust, cust.seq(), n) // its media never moved
 	})
 
 	t.Run("failover in whisper", func(t *testing.T) {
@@ -274,17 +310,17 @@ func TestClusterOfThreeNodes(t *testing.T) {
 		killedAt := time.Now()
 		a.kill(t) // the media host, and the customer's signaling node
 
-		// The customer's socket died with node-a: it resumes on node-b.
+		// The customer's socket died with node-a: it resumes on node-c.
 		cust.sig.DropSocket()
 		ctx := ctxT(t)
 		for {
-			err := cust.sig.ResumeAt(ctx, b.ws)
+			err := cust.sig.ResumeAt(ctx, c.ws)
 			if err == nil {
 				break
 			}
 			select {
 			case <-ctx.Done():
-				t.Fatalf("customer could not resume on node-b: %v", err)
+				t.Fatalf("customer could not resume on node-c: %v", err)
 			case <-time.After(100 * time.Millisecond): // retry interval
 			}
 		}
@@ -306,8 +342,8 @@ func TestClusterOfThreeNodes(t *testing.T) {
 		if got := cust.heardAfter(sup, 0); got != 0 {
 			t.Fatalf("customer heard %d supervisor packets after the failover (Whisper)", got)
 		}
-		if b.legs(t)+c.legs(t) < 3 {
-			t.Fatalf("the recovered call's legs are not on the surviving nodes")
+		if got := c.legs(t); got != 3 {
+			t.Fatalf("the surviving node carries %d legs, want the recovered call's 3", got)
 		}
 	})
 }

@@ -5,6 +5,7 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"time"
 
 	"github.com/earshot/earshot/auth"
 	"github.com/earshot/earshot/cluster"
@@ -87,6 +88,41 @@ func (a *app) drain(ctx context.Context) (cluster.NodeRecord, error) {
 		a.log.Warn("cluster drain", "err", err)
 	}
 	return rec, err
+}
+
+// finishLiveWork lets a draining cluster node finish what it carries — the
+// media of conversations placed here and the conversations its domain runs —
+// until they end or ctx (http.shutdown_timeout) is nearly over; whatever is
+// left then is ended by the shutdown. New conversations are placed on other
+// nodes meanwhile, and the node keeps serving its sockets. A single node
+// has nowhere else to put new calls: it stops at once, as before.
+func (a *app) finishLiveWork(ctx context.Context) {
+	if a.node == nil {
+		return
+	}
+	// Keep a part of the budget for the shutdown itself.
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return
+	}
+	until := deadline.Add(-time.Until(deadline) / 5)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		l := a.load()
+		if l.Legs == 0 && l.Conversations == 0 {
+			return
+		}
+		if time.Now().After(until) {
+			a.log.Warn("drain: shutdown timeout reached with live work; ending it", "conversations", l.Conversations, "legs", l.Legs)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // closeCluster leaves the cluster (after the domain closed).
