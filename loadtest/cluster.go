@@ -4,6 +4,7 @@ import (
 	"context"
 	"crypto/rand"
 	"encoding/hex"
+	"errors"
 	"fmt"
 	"net/url"
 	"os"
@@ -12,6 +13,10 @@ import (
 	"sync"
 	"time"
 
+	"github.com/nats-io/nats.go"
+	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/earshot/earshot/cluster"
 	"github.com/earshot/earshot/store/postgres"
 )
 
@@ -50,6 +55,9 @@ func (rn *runner) startClusterTarget(ctx context.Context, calls, chats int) (*ta
 		if err := postgres.DropSchema(ctx, o.PGDSN, schema); err != nil {
 			fmt.Fprintf(rn.out, "drop schema %s: %v\n", schema, err)
 		}
+		if err := deleteClusterBuckets(ctx, o.NATSURL, name); err != nil {
+			fmt.Fprintf(rn.out, "delete the cluster's buckets: %v\n", err)
+		}
 	}
 	for i := range o.Nodes {
 		id := fmt.Sprintf("lt-node-%d", i+1)
@@ -76,6 +84,25 @@ func (rn *runner) startClusterTarget(ctx context.Context, calls, chats int) (*ta
 	tg.meter.cluster.last = make([]serverSample, len(tg.nodes))
 	tg.meter.cluster.dead = make([]bool, len(tg.nodes))
 	return tg, nil
+}
+
+// deleteClusterBuckets removes the KV buckets of the run's own cluster.
+func deleteClusterBuckets(ctx context.Context, natsURL, name string) error {
+	nc, err := nats.Connect(natsURL, nats.Timeout(5*time.Second))
+	if err != nil {
+		return err
+	}
+	defer nc.Close()
+	js, err := jetstream.New(nc)
+	if err != nil {
+		return err
+	}
+	for _, b := range []string{cluster.NodesBucket(name), cluster.ConversationsBucket(name), cluster.TenantsBucket(name)} {
+		if err := js.DeleteKeyValue(ctx, b); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
+			return fmt.Errorf("%s: %w", b, err)
+		}
+	}
+	return nil
 }
 
 // runningClusterTarget is -urls: the nodes of a running cluster.

@@ -73,8 +73,8 @@ type counters struct {
 
 // env is what every conversation of one run shares.
 type env struct {
-	opts   Options
-	wsURL  string
+	opts  Options
+	wsURL string
 	// wsURLs are a cluster's nodes (cluster.go); nil for one server.
 	wsURLs []string
 	minter *auth.HMAC

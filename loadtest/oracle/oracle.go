@@ -142,10 +142,12 @@ func (c *Call) Outage(from, to time.Time) {
 	c.outages = append(c.outages, [2]int64{c.o.ns(from), c.o.ns(to)})
 }
 
-// inOutage reports whether t (Unix ns) falls in an outage. Caller holds mu.
+// inOutage reports whether t (Unix ns) falls in an outage, or within the
+// grace before one (a packet still in flight when the node died). Caller
+// holds mu.
 func (c *Call) inOutage(t int64) bool {
 	for _, w := range c.outages {
-		if t >= w[0] && t <= w[1] {
+		if t >= w[0]-c.o.grace && t <= w[1] {
 			return true
 		}
 	}
