@@ -213,8 +213,8 @@ func (o Options) validate() error {
 		return fmt.Errorf("%w: -find-max needs -step > 0 and -max-calls >= -calls", errUsage)
 	case o.ServerProfile != "" && o.URL != "":
 		return fmt.Errorf("%w: -server-profile needs a started server (no -url)", errUsage)
-	case o.Nodes < 0 || o.Nodes == 1:
-		return fmt.Errorf("%w: -nodes must be 0 (one server, no cluster) or at least 2", errUsage)
+	case o.Nodes < 0:
+		return fmt.Errorf("%w: -nodes must be >= 0 (0: one server, no cluster; 1: a cluster of one node, to measure what clustering costs)", errUsage)
 	case o.Nodes > 0 && (o.URL != "" || len(o.URLs) > 0):
 		return fmt.Errorf("%w: -nodes starts a cluster; -url and -urls name running servers", errUsage)
 	case len(o.URLs) > 0 && o.URL != "":

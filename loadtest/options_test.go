@@ -62,7 +62,7 @@ func TestParseOptions(t *testing.T) {
 		}
 	})
 	bad := map[string]string{
-		"one node":            "-nodes 1",
+		"negative nodes":      "-nodes -1",
 		"nodes and url":       "-nodes 3 -url ws://h:1/ws -data d",
 		"kill with two nodes": "-nodes 2 -kill-node-after 5s",
 		"kill after the end":  "-nodes 3 -duration 10s -kill-node-after 10s",

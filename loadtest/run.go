@@ -140,7 +140,11 @@ func (rn *runner) runOnce(ctx context.Context, calls, chats int) (*Report, error
 	if err != nil {
 		return nil, err
 	}
-	hub, err := leanrtc.NewHub(leanrtc.HubParams{Stack: stack, MaxEndpoints: max(3*calls+16, 256)})
+	endpoints := 3 * calls
+	if len(tg.wsURLs) > 0 {
+		endpoints *= 2 // a re-offer opens the new endpoint before closing the old
+	}
+	hub, err := leanrtc.NewHub(leanrtc.HubParams{Stack: stack, MaxEndpoints: max(endpoints+16, 256)})
 	if err != nil {
 		return nil, err
 	}
