@@ -68,6 +68,10 @@ const (
 	// applied after all (the world changed in between); details.aborted_id
 	// names that event.
 	AuditActionAborted
+	// AuditMediaFailover: the node carrying a conversation's media was
+	// lost; the conversation got a new media group and its parties were
+	// asked to re-offer (details.legs names their roles).
+	AuditMediaFailover
 )
 
 var auditActionNames = [...]string{
@@ -89,6 +93,7 @@ var auditActionNames = [...]string{
 	AuditHelpAutoClose:        "help.auto_close",
 	AuditHelpMute:             "help.mute",
 	AuditActionAborted:        "action.aborted",
+	AuditMediaFailover:        "media.failover",
 }
 
 // String returns the stored name of the action.

@@ -23,8 +23,12 @@ type QueueConfig struct {
 type Params struct {
 	Policy Policy
 	Queues []QueueConfig
-	// SFU carries the voice legs. Required.
+	// SFU carries the voice legs when Media is nil. One of SFU and Media
+	// is required.
 	SFU *media.SFU
+	// Media, if set, creates the conversations' media groups instead of
+	// the local SFU (a cluster places them on its nodes).
+	Media MediaPlane
 	// Auditor makes audit events and history durable. Required: an audited
 	// action is acknowledged only after its event is committed.
 	Auditor Auditor
@@ -41,7 +45,7 @@ type Params struct {
 type Center struct {
 	policy  Policy
 	queues  []QueueConfig
-	sfu     *media.SFU
+	media   MediaPlane
 	auditor Auditor
 	mirror  Mirror // nil: nobody outside the node needs the state
 	log     *slog.Logger
@@ -66,8 +70,11 @@ type Center struct {
 
 // New creates a Center.
 func New(p Params) (*Center, error) {
-	if p.SFU == nil {
-		return nil, fmt.Errorf("new center: %w", errNoSFU)
+	if p.Media == nil {
+		if p.SFU == nil {
+			return nil, fmt.Errorf("new center: %w", errNoSFU)
+		}
+		p.Media = LocalMedia{SFU: p.SFU}
 	}
 	if p.Auditor == nil {
 		return nil, fmt.Errorf("new center: %w", errNoAuditor)
@@ -84,7 +91,7 @@ func New(p Params) (*Center, error) {
 	return &Center{
 		policy:          p.Policy,
 		queues:          p.Queues,
-		sfu:             p.SFU,
+		media:           p.Media,
 		auditor:         p.Auditor,
 		mirror:          p.Mirror,
 		log:             p.Logger,

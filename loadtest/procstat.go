@@ -93,6 +93,8 @@ type metricsSample struct {
 	CPUSeconds, RSS, HeapInuse, HeapLive float64
 	Goroutines, Legs                     float64
 	Forwarded, ReceivedPkts, DroppedPkts float64
+	// Conversations sums earshot_conversations over its labels.
+	Conversations float64
 }
 
 // metricNames maps exposition names onto the sample's fields.
@@ -146,6 +148,9 @@ func parseMetrics(r io.Reader) (metricsSample, error) {
 			continue
 		}
 		field := metricNames[name]
+		if strings.HasPrefix(name, "earshot_conversations{") {
+			field = func(m *metricsSample) *float64 { return &m.Conversations }
+		}
 		if field == nil {
 			continue
 		}
@@ -153,6 +158,10 @@ func parseMetrics(r io.Reader) (metricsSample, error) {
 		v, err := strconv.ParseFloat(value, 64)
 		if err != nil {
 			return m, fmt.Errorf("metric %s: %w", name, err)
+		}
+		if strings.HasPrefix(name, "earshot_conversations{") {
+			m.Conversations += v
+			continue
 		}
 		*field(&m) = v
 	}

@@ -57,27 +57,32 @@ const (
 	// CloseReasonInvalidUTF8: a text frame that is not valid UTF-8 (RFC 6455
 	// §8.1 requires failing the connection, with close code 1007).
 	CloseReasonInvalidUTF8
+	// CloseReasonNodeUnavailable: in a cluster, the node this socket was
+	// bridged to (the one serving the user's tenant) could not be reached
+	// or went away; the client connects again and resumes.
+	CloseReasonNodeUnavailable
 )
 
 var closeReasonNames = [...]string{
-	CloseReasonUnknown:        "unknown",
-	CloseReasonClientClosed:   "client_closed",
-	CloseReasonConnectionLost: "connection_lost",
-	CloseReasonSlowConsumer:   "slow_consumer",
-	CloseReasonRateLimited:    "rate_limited",
-	CloseReasonFrameTooLarge:  "frame_too_large",
-	CloseReasonBadFrame:       "bad_frame",
-	CloseReasonAuthFailed:     "auth_failed",
-	CloseReasonAuthTimeout:    "auth_timeout",
-	CloseReasonReplaced:       "replaced",
-	CloseReasonShutdown:       "shutdown",
-	CloseReasonGraceExpired:   "grace_expired",
-	CloseReasonTokenExpired:   "token_expired",
-	CloseReasonRefused:        "refused",
-	CloseReasonRevoked:        "revoked",
-	CloseReasonResumeFailed:   "resume_failed",
-	CloseReasonResumeGap:      "resume_gap",
-	CloseReasonInvalidUTF8:    "invalid_utf8",
+	CloseReasonUnknown:         "unknown",
+	CloseReasonClientClosed:    "client_closed",
+	CloseReasonConnectionLost:  "connection_lost",
+	CloseReasonSlowConsumer:    "slow_consumer",
+	CloseReasonRateLimited:     "rate_limited",
+	CloseReasonFrameTooLarge:   "frame_too_large",
+	CloseReasonBadFrame:        "bad_frame",
+	CloseReasonAuthFailed:      "auth_failed",
+	CloseReasonAuthTimeout:     "auth_timeout",
+	CloseReasonReplaced:        "replaced",
+	CloseReasonShutdown:        "shutdown",
+	CloseReasonGraceExpired:    "grace_expired",
+	CloseReasonTokenExpired:    "token_expired",
+	CloseReasonRefused:         "refused",
+	CloseReasonRevoked:         "revoked",
+	CloseReasonResumeFailed:    "resume_failed",
+	CloseReasonResumeGap:       "resume_gap",
+	CloseReasonInvalidUTF8:     "invalid_utf8",
+	CloseReasonNodeUnavailable: "node_unavailable",
 }
 
 // String returns the wire name ("slow_consumer", ...), used as the close
@@ -107,7 +112,7 @@ func (r CloseReason) WebSocketCode() int {
 	switch r {
 	case CloseReasonClientClosed:
 		return websocket.CloseNormalClosure
-	case CloseReasonConnectionLost, CloseReasonShutdown:
+	case CloseReasonConnectionLost, CloseReasonShutdown, CloseReasonNodeUnavailable:
 		return websocket.CloseGoingAway
 	case CloseReasonFrameTooLarge:
 		return websocket.CloseMessageTooBig

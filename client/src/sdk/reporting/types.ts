@@ -19,6 +19,7 @@ export const AUDIT_ACTIONS = [
   'help.auto_close',
   'help.mute',
   'action.aborted',
+  'media.failover',
   'retention.purge',
 ] as const;
 
