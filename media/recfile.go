@@ -121,6 +121,9 @@ func (f *legFile) Write(p []byte) (int, error) {
 
 // open creates the file on the leg's first packet.
 func (f *legFile) open() error {
+	if err := os.MkdirAll(filepath.Dir(f.path), 0o750); err != nil {
+		return fmt.Errorf("create recording directory: %w", err)
+	}
 	fd, err := os.OpenFile(f.path, os.O_WRONLY|os.O_CREATE|os.O_EXCL, 0o640)
 	if err != nil {
 		return fmt.Errorf("create recording file: %w", err)

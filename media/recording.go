@@ -2,15 +2,15 @@ package media
 
 import (
 	"fmt"
-	"os"
 	"time"
 )
 
 // RecordingParams are StartRecording's inputs.
 type RecordingParams struct {
-	// Dir is the recording's own directory; it is created (it must not
-	// hold an earlier recording's files). Each leg that speaks gets one
-	// file there, <leg id>.opus.
+	// Dir is the recording's own directory, created by the writer with
+	// the first file (StartRecording does no I/O); it must not hold an
+	// earlier recording's files. Each leg that speaks gets one file
+	// there, <leg id>.opus.
 	Dir string
 	// Start is the recording's zero time (default: now): every file's
 	// first sample is at Start.
@@ -40,9 +40,6 @@ func (g *Group) StartRecording(p RecordingParams) error {
 	}
 	if p.Start.IsZero() {
 		p.Start = time.Now()
-	}
-	if err := os.MkdirAll(p.Dir, 0o750); err != nil {
-		return fmt.Errorf("start recording: %w", err)
 	}
 	rec := g.sfu.rec
 	if !rec.start() {

@@ -70,7 +70,8 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		}
 		mirror = a.node.Conversations()
 	}
-	a.center, err = callcenter.New(callcenter.Params{Policy: cfg.Policy, Queues: cfg.Queues, SFU: a.sfu, Auditor: a.storage.writer, Mirror: mirror, Logger: log.With("component", "callcenter")})
+	a.center, err = callcenter.New(callcenter.Params{Policy: cfg.Policy, Queues: cfg.Queues, SFU: a.sfu, Auditor: a.storage.writer, Mirror: mirror,
+		RecordingDir: cfg.recordingRoot(), Logger: log.With("component", "callcenter")})
 	if err != nil {
 		a.closeCluster(context.Background())
 		a.storage.close()
