@@ -21,7 +21,9 @@ type serverSample struct {
 	Goroutines int
 	Forwarded  uint64
 	Received   uint64
-	Legs       int
+	// RecPackets, RecDropped and RecBytes are the recording counters.
+	RecPackets, RecDropped, RecBytes uint64
+	Legs                             int
 	Err        error
 }
 
@@ -42,6 +44,7 @@ func (m meter) sample(ctx context.Context) serverSample {
 		s.Goroutines = int(ms.Goroutines)
 		s.Forwarded = uint64(ms.Forwarded)
 		s.Received = uint64(ms.ReceivedPkts)
+		s.RecPackets, s.RecDropped, s.RecBytes = uint64(ms.RecPackets), uint64(ms.RecDropped), uint64(ms.RecBytes)
 		s.Legs = int(ms.Legs)
 	}
 	if m.pid != "" {

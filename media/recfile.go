@@ -116,6 +116,7 @@ func (f *legFile) Write(p []byte) (int, error) {
 	n, err := f.bw.Write(p)
 	f.sum.Write(p[:n])
 	f.bytes += int64(n)
+	f.rec.bytes.Add(uint64(n))
 	return n, err
 }
 

@@ -39,8 +39,9 @@ type recorder struct {
 	free, queue chan *recPacket
 	ctl         chan func()
 
-	// dropped counts packets lost to a full queue, written those written.
-	dropped, written atomic.Uint64
+	// dropped counts packets lost to a full queue, written those written,
+	// bytes the bytes of the files.
+	dropped, written, bytes atomic.Uint64
 
 	mu      sync.Mutex
 	started bool

@@ -214,6 +214,7 @@ func (s *SFU) Stats() Stats {
 		RTCPSent:         total.RTCPSent,
 		RecordingWritten: s.rec.written.Load(),
 		RecordingDropped: s.rec.dropped.Load(),
+		RecordingBytes:   s.rec.bytes.Load(),
 	}
 }
 

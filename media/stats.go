@@ -29,6 +29,8 @@ type Stats struct {
 	// RecordingDropped those left out of a recording because the
 	// recording queue was full (forwarding never waits for the disk).
 	RecordingWritten, RecordingDropped uint64
+	// RecordingBytes counts the bytes written to recording files.
+	RecordingBytes uint64
 	// Shards are the forwarding shards' datagram counters, in order.
 	Shards []ShardStats
 }
