@@ -24,7 +24,7 @@ type serverSample struct {
 	// RecPackets, RecDropped and RecBytes are the recording counters.
 	RecPackets, RecDropped, RecBytes uint64
 	Legs                             int
-	Err        error
+	Err                              error
 }
 
 // meter reads the server.
