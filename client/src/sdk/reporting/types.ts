@@ -20,6 +20,9 @@ export const AUDIT_ACTIONS = [
   'help.mute',
   'action.aborted',
   'retention.purge',
+  'recording.start',
+  'recording.stop',
+  'recording.access',
 ] as const;
 
 /** One audit action. */
