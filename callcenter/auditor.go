@@ -72,6 +72,12 @@ const (
 	// lost; the conversation got a new media group and its parties were
 	// asked to re-offer (details.legs names their roles).
 	AuditMediaFailover
+	// AuditRecordingStart and AuditRecordingStop: a recording started or
+	// stopped, by request or by the policy / the conversation's end
+	// (actor "system"); details.recording_id names it. Every access to a
+	// recording is audited by the reporting API (store.ActionRecordingAccess).
+	AuditRecordingStart
+	AuditRecordingStop
 )
 
 var auditActionNames = [...]string{
@@ -94,6 +100,8 @@ var auditActionNames = [...]string{
 	AuditHelpMute:             "help.mute",
 	AuditActionAborted:        "action.aborted",
 	AuditMediaFailover:        "media.failover",
+	AuditRecordingStart:       "recording.start",
+	AuditRecordingStop:        "recording.stop",
 }
 
 // String returns the stored name of the action.

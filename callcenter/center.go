@@ -35,7 +35,10 @@ type Params struct {
 	// Mirror, if set, is told the state of every live conversation after
 	// each change (a cluster's conversation directory). Nil on a single node.
 	Mirror Mirror
-	Logger *slog.Logger
+	// RecordingDir is the root of the recordings (one directory each);
+	// "" disables recording whatever the policy says.
+	RecordingDir string
+	Logger       *slog.Logger
 }
 
 // Center owns all live contact-center state of this node: agents, queues,
@@ -49,6 +52,8 @@ type Center struct {
 	auditor Auditor
 	mirror  Mirror // nil: nobody outside the node needs the state
 	log     *slog.Logger
+	// recordingDir is the recordings' root ("": recording is off).
+	recordingDir string
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -82,6 +87,9 @@ func New(p Params) (*Center, error) {
 	if p.Logger == nil {
 		p.Logger = slog.Default()
 	}
+	if err := p.Policy.Recording.Check(); err != nil {
+		return nil, fmt.Errorf("new center: %w", err)
+	}
 	for _, q := range p.Queues {
 		if q.Name == "" || q.Team == "" {
 			return nil, fmt.Errorf("new center: queue %q: name and team are required", q.Name)
@@ -95,6 +103,7 @@ func New(p Params) (*Center, error) {
 		auditor:         p.Auditor,
 		mirror:          p.Mirror,
 		log:             p.Logger,
+		recordingDir:    p.RecordingDir,
 		ctx:             ctx,
 		cancel:          cancel,
 		conversations:   make(map[ConversationID]*Conversation),

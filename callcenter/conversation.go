@@ -43,8 +43,13 @@ type Conversation struct {
 	// session, so the feed carries changes only.
 	floorSent map[string]string
 
-	help    *helpRequest // the agent's active help request, if any
-	journal convJournal  // what the history last recorded
+	help *helpRequest // the agent's active help request, if any
+	// recording is the recording in progress (voice), nil if none;
+	// customerUnrecorded is set while the customer is left out of
+	// recordings (SetCustomerRecordingExcludedLocked: the PCI pause).
+	recording          *convRecording
+	customerUnrecorded bool
+	journal            convJournal // what the history last recorded
 	// mirrored is the JSON of the snapshot last handed to the Mirror ("" if
 	// none), so it is told of changes only.
 	mirrored string

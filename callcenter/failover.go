@@ -3,6 +3,7 @@ package callcenter
 import (
 	"context"
 	"fmt"
+	"strings"
 
 	"github.com/earshot/earshot/media"
 )
@@ -55,10 +56,24 @@ func (c *Center) groupLost(cid ConversationID, gen int) {
 				ob.push(p.client, EventMediaReoffer, reofferEvent{ConversationID: cid, Reason: reasonMediaNodeLost})
 			}
 		}
+		// A recording ends with its media node (what was written stays on
+		// the node's storage, described as far as it can be) and a new one
+		// starts on the new group, as the policy or the request had it.
+		recording := conv.recording != nil
+		c.stopRecordingLocked(ob, conv, reasonMediaNodeLost)
+		excluded := conv.customerUnrecorded
 		if err := c.newGroup(conv); err != nil {
 			c.log.Error("media failover: no new group", "conversation", cid, "err", err)
 			c.endLocked(ob, conv, EndMediaLost)
 			return nil
+		}
+		if recording {
+			b, err := c.startRecordingLocked(conv, nil)
+			if err != nil {
+				c.log.Error("media failover: recording not restarted", "conversation", cid, "err", err)
+			}
+			ob.journal(b)
+			conv.customerUnrecorded = excluded // applied to the customer's new leg as it joins
 		}
 		ob.journal(audit(c.systemEventLocked(conv.tenant, conv, "", AuditMediaFailover, map[string]any{
 			"reason": reasonMediaNodeLost, "legs": asked,
@@ -67,6 +82,13 @@ func (c *Center) groupLost(cid ConversationID, gen int) {
 		ob.touch(conv)
 		return nil
 	})
+}
+
+// partyOfLeg is the party a leg belongs to: a party's first leg is named
+// after it, a leg negotiated again is "<party>~<n>" (Reoffer).
+func partyOfLeg(id media.LegID) PartyID {
+	party, _, _ := strings.Cut(string(id), "~")
+	return PartyID(party)
 }
 
 // ReofferResult is the answer to a re-negotiated leg.
@@ -118,6 +140,12 @@ func (c *Center) Reoffer(ctx context.Context, cl Client, id ConversationID, offe
 		if err := c.syncMediaLocked(conv); err != nil {
 			p.leg = old
 			return err
+		}
+		if p.role == PartyCustomer && conv.customerUnrecorded {
+			// Left out of the recording (a PCI pause) on its new leg too.
+			if err := g.ExcludeFromRecording(leg.ID(), true); err != nil {
+				c.log.Error("re-offer: exclude from recording", "conversation", id, "err", err)
+			}
 		}
 		if old != nil {
 			oldID := old.ID()

@@ -31,6 +31,12 @@ type MediaGroup interface {
 	SetRoutes(routes []media.Route) error
 	// Close closes every leg and the group.
 	Close()
+	// StartRecording, StopRecording and ExcludeFromRecording are
+	// media.Group's recording (media/recording.go): one Ogg Opus file per
+	// speaking leg, written off the forwarding path.
+	StartRecording(p media.RecordingParams) error
+	StopRecording() ([]media.RecordedFile, error)
+	ExcludeFromRecording(id media.LegID, excluded bool) error
 }
 
 // MediaLeg is one party's negotiated voice leg.

@@ -26,6 +26,9 @@ type Policy struct {
 	OfferTimeout time.Duration `yaml:"offer_timeout"`
 	// MaxChatMessageBytes bounds one chat message.
 	MaxChatMessageBytes int `yaml:"max_chat_message_bytes"`
+	// Recording says which voice conversations are recorded and who may
+	// start and stop a recording (F8).
+	Recording RecordingPolicy `yaml:"recording"`
 }
 
 // DefaultPolicy returns the seeds' defaults.
@@ -39,5 +42,6 @@ func DefaultPolicy() Policy {
 		NotifyAgentNames:       false,
 		OfferTimeout:           30 * time.Second,
 		MaxChatMessageBytes:    4000,
+		Recording:              RecordingPolicy{Mode: RecordOff},
 	}
 }

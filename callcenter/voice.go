@@ -120,6 +120,7 @@ func (c *Center) syncMediaLocked(conv *Conversation) error {
 		c.log.Error("set routes", "conversation", conv.id, "err", err)
 		return ErrMediaFailed
 	}
+	c.noteRecordingLocked(conv)
 	return nil
 }
 

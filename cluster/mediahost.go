@@ -55,7 +55,13 @@ func (h *mediaHost) serve(m *nats.Msg) {
 	if err := json.Unmarshal(m.Data, &req); err != nil || req.Group == "" || req.Control == "" {
 		rep = mediaReply{Error: "failed", Message: "malformed media request"}
 	} else {
-		rep = replyOf(h.do(req))
+		if req.Op == opStopRecording {
+			files, err := h.stopRecording(req)
+			rep = replyOf(err)
+			rep.Files = toWireFiles(files)
+		} else {
+			rep = replyOf(h.do(req))
+		}
 		if req.Op == opAddLeg && rep.Error == "" {
 			rep.Answer = h.answer(req)
 		}
@@ -121,6 +127,18 @@ func (h *mediaHost) do(req mediaRequest) error {
 			return media.ErrUnknownLeg
 		}
 		return l.AddICECandidate(*req.Candidate)
+	case opStartRecording:
+		hg, err := h.group(req, false)
+		if err != nil {
+			return err
+		}
+		return hg.g.StartRecording(media.RecordingParams{Dir: req.RecDir, Start: req.RecStart})
+	case opExclude:
+		hg, err := h.group(req, false)
+		if err != nil {
+			return err
+		}
+		return hg.g.ExcludeFromRecording(req.Leg, req.Excluded)
 	case opClose:
 		h.mu.Lock()
 		hg := h.groups[req.Group]
@@ -133,6 +151,15 @@ func (h *mediaHost) do(req mediaRequest) error {
 	default:
 		return fmt.Errorf("unknown media op %q", req.Op)
 	}
+}
+
+// stopRecording stops a hosted group's recording and returns its files.
+func (h *mediaHost) stopRecording(req mediaRequest) ([]media.RecordedFile, error) {
+	hg, err := h.group(req, false)
+	if err != nil {
+		return nil, err
+	}
+	return hg.g.StopRecording()
 }
 
 // group finds (or, for a leg's first add, creates) a hosted group. A group

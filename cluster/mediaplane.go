@@ -259,6 +259,40 @@ func (g *remoteGroup) Close() {
 	}
 }
 
+// recordingTimeout bounds stopping a remote recording: the media node
+// flushes and hashes the files before it answers.
+const recordingTimeout = 30 * time.Second
+
+func (g *remoteGroup) StartRecording(p media.RecordingParams) error {
+	if g.isLost() {
+		return fmt.Errorf("start recording: %w", media.ErrGroupClosed)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	_, err := g.plane.request(ctx, g.node, mediaRequest{Op: opStartRecording, Group: g.id, RecDir: p.Dir, RecStart: p.Start})
+	return err
+}
+
+func (g *remoteGroup) StopRecording() ([]media.RecordedFile, error) {
+	if g.isLost() {
+		return nil, fmt.Errorf("stop recording: the media node was lost: %w", media.ErrGroupClosed)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), recordingTimeout)
+	defer cancel()
+	rep, err := g.plane.request(ctx, g.node, mediaRequest{Op: opStopRecording, Group: g.id})
+	return fromWireFiles(rep.Files), err
+}
+
+func (g *remoteGroup) ExcludeFromRecording(id media.LegID, excluded bool) error {
+	if g.isLost() {
+		return nil // nothing is recorded on a lost group
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	_, err := g.plane.request(ctx, g.node, mediaRequest{Op: opExclude, Group: g.id, Leg: id, Excluded: excluded})
+	return err
+}
+
 func (g *remoteGroup) isLost() bool {
 	g.mu.Lock()
 	defer g.mu.Unlock()

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"strings"
+	"time"
 
 	"github.com/pion/webrtc/v4"
 
@@ -37,6 +38,12 @@ const (
 	opSetRoutes = "set_routes"
 	opCandidate = "candidate"
 	opClose     = "close"
+	// Recording (media/recording.go) runs where the media is: the files are
+	// written by the media node, under the directory the home names (in a
+	// cluster, shared storage: docs/cluster.md).
+	opStartRecording = "start_recording"
+	opStopRecording  = "stop_recording"
+	opExclude        = "exclude_from_recording"
 )
 
 // mediaRequest is one operation on a group of a media host.
@@ -50,6 +57,42 @@ type mediaRequest struct {
 	Offer     string                   `json:"offer,omitempty"`
 	Routes    []wireRoute              `json:"routes,omitempty"`
 	Candidate *webrtc.ICECandidateInit `json:"candidate,omitempty"`
+	RecDir    string                   `json:"rec_dir,omitempty"`
+	RecStart  time.Time                `json:"rec_start,omitempty"`
+	Excluded  bool                     `json:"excluded,omitempty"`
+}
+
+// wireFile is a media.RecordedFile on the wire, every field included.
+type wireFile struct {
+	Leg      media.LegID   `json:"leg"`
+	Path     string        `json:"path"`
+	Name     string        `json:"name"`
+	Bytes    int64         `json:"bytes"`
+	SHA256   string        `json:"sha256"`
+	Packets  uint64        `json:"packets"`
+	Dropped  uint64        `json:"dropped"`
+	First    time.Duration `json:"first"`
+	Last     time.Duration `json:"last"`
+	Duration time.Duration `json:"duration"`
+	Err      string        `json:"err,omitempty"`
+}
+
+func toWireFiles(fs []media.RecordedFile) []wireFile {
+	out := make([]wireFile, len(fs))
+	for i, f := range fs {
+		out[i] = wireFile{Leg: f.Leg, Path: f.Path, Name: f.Name, Bytes: f.Bytes, SHA256: f.SHA256, Packets: f.Packets,
+			Dropped: f.Dropped, First: f.First, Last: f.Last, Duration: f.Duration, Err: f.Err}
+	}
+	return out
+}
+
+func fromWireFiles(ws []wireFile) []media.RecordedFile {
+	out := make([]media.RecordedFile, len(ws))
+	for i, f := range ws {
+		out[i] = media.RecordedFile{Leg: f.Leg, Path: f.Path, Name: f.Name, Bytes: f.Bytes, SHA256: f.SHA256, Packets: f.Packets,
+			Dropped: f.Dropped, First: f.First, Last: f.Last, Duration: f.Duration, Err: f.Err}
+	}
+	return out
 }
 
 type wireRoute struct {
@@ -59,9 +102,10 @@ type wireRoute struct {
 
 // mediaReply answers a mediaRequest: Error is a code of remoteCodes.
 type mediaReply struct {
-	Answer  string `json:"answer,omitempty"`
-	Error   string `json:"error,omitempty"`
-	Message string `json:"message,omitempty"`
+	Answer  string     `json:"answer,omitempty"`
+	Files   []wireFile `json:"files,omitempty"`
+	Error   string     `json:"error,omitempty"`
+	Message string     `json:"message,omitempty"`
 }
 
 // legEnded is a media host's report that a leg of a group ended.

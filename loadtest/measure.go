@@ -21,7 +21,9 @@ type serverSample struct {
 	Goroutines int
 	Forwarded  uint64
 	Received   uint64
-	Legs       int
+	// RecPackets, RecDropped and RecBytes are the recording counters.
+	RecPackets, RecDropped, RecBytes uint64
+	Legs                             int
 	// Conversations are the live conversations of the server's domain
 	// (in a cluster: of the tenants it is home to).
 	Conversations int
@@ -49,6 +51,7 @@ func (m meter) sample(ctx context.Context) serverSample {
 		s.Goroutines = int(ms.Goroutines)
 		s.Forwarded = uint64(ms.Forwarded)
 		s.Received = uint64(ms.ReceivedPkts)
+		s.RecPackets, s.RecDropped, s.RecBytes = uint64(ms.RecPackets), uint64(ms.RecDropped), uint64(ms.RecBytes)
 		s.Legs = int(ms.Legs)
 		s.Conversations = int(ms.Conversations)
 	}

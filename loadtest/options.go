@@ -51,6 +51,9 @@ type Options struct {
 	ServerBin string
 	// ServerArgs are extra flags for a started server.
 	ServerArgs []string
+	// Record records every call (the started server runs with -record
+	// all; a running server's policy decides by itself).
+	Record bool
 	// ServerProfile, if set, is where to save a CPU profile of the server
 	// taken over the measured window (needs a started server).
 	ServerProfile string
@@ -156,6 +159,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	fs.StringVar(&o.ServerBin, "server-bin", o.ServerBin, "prebuilt server binary (default: build ./server)")
 	var serverArgs repeated
 	fs.Var(&serverArgs, "server-arg", "extra flag for the started server (repeatable)")
+	fs.BoolVar(&o.Record, "record", o.Record, "record every call (a started server runs with -record all; with -url the server's policy decides)")
 	fs.StringVar(&o.ServerProfile, "server-profile", o.ServerProfile, "save a CPU profile of the started server over the measured window")
 	fs.StringVar(&o.MetricsURL, "metrics", o.MetricsURL, "the server's /metrics URL (default: from -url)")
 	fs.IntVar(&o.PID, "pid", o.PID, "with -url: the server's process id on this machine, for /proc measurements")
@@ -189,6 +193,9 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 		if u = strings.TrimSpace(u); u != "" {
 			o.URLs = append(o.URLs, u)
 		}
+	}
+	if o.Record {
+		o.ServerArgs = append(o.ServerArgs, "-record", "all")
 	}
 	return o, o.validate()
 }

@@ -94,7 +94,8 @@ type metricsSample struct {
 	Goroutines, Legs                     float64
 	Forwarded, ReceivedPkts, DroppedPkts float64
 	// Conversations sums earshot_conversations over its labels.
-	Conversations float64
+	Conversations                    float64
+	RecPackets, RecDropped, RecBytes float64
 }
 
 // metricNames maps exposition names onto the sample's fields.
@@ -108,6 +109,9 @@ var metricNames = map[string]func(*metricsSample) *float64{
 	"earshot_packets_forwarded_total": func(m *metricsSample) *float64 { return &m.Forwarded },
 	"earshot_packets_received_total":  func(m *metricsSample) *float64 { return &m.ReceivedPkts },
 	"earshot_packets_dropped_total":   func(m *metricsSample) *float64 { return &m.DroppedPkts },
+	"earshot_recording_packets_total": func(m *metricsSample) *float64 { return &m.RecPackets },
+	"earshot_recording_dropped_total": func(m *metricsSample) *float64 { return &m.RecDropped },
+	"earshot_recording_bytes_total":   func(m *metricsSample) *float64 { return &m.RecBytes },
 }
 
 // scrapeMetrics fetches and parses the server's Prometheus text metrics

@@ -94,6 +94,11 @@ type ServerReport struct {
 	HeapBytesPerLeg float64 `json:"heap_bytes_per_leg"`
 	ReceivedPackets uint64  `json:"received_packets"`
 	Legs            int     `json:"legs"`
+	// Recording (with -record): packets written to and dropped from the
+	// recordings over the window, and the files' growth per call-minute.
+	RecordedPackets       uint64  `json:"recorded_packets,omitempty"`
+	RecordingDropped      uint64  `json:"recording_dropped,omitempty"`
+	RecordingKBPerCallMin float64 `json:"recording_kb_per_call_min,omitempty"`
 }
 
 // LoadtestReport is the load tester's own cost over the same window.

@@ -368,6 +368,11 @@ func (r *Report) fill(res oracle.Result, e *env, idle, t0, t1 serverSample, self
 		ForwardedPackets: fwd,
 		ReceivedPackets:  t1.Received - t0.Received,
 		Legs:             t1.Legs,
+		RecordedPackets:  t1.RecPackets - t0.RecPackets,
+		RecordingDropped: t1.RecDropped - t0.RecDropped,
+	}
+	if wall > 0 && r.Calls > 0 && t1.RecBytes > t0.RecBytes {
+		r.Server.RecordingKBPerCallMin = round(float64(t1.RecBytes-t0.RecBytes)/1e3/float64(r.Calls)/(wall/60), 1)
 	}
 	if wall > 0 {
 		r.Server.CPUPercent = round(100*cpu/wall, 1)

@@ -71,7 +71,8 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		}
 		mirror, plane = a.node.Conversations(), a.node.Media()
 	}
-	a.center, err = callcenter.New(callcenter.Params{Policy: cfg.Policy, Queues: cfg.Queues, SFU: a.sfu, Media: plane, Auditor: a.storage.writer, Mirror: mirror, Logger: log.With("component", "callcenter")})
+	a.center, err = callcenter.New(callcenter.Params{Policy: cfg.Policy, Queues: cfg.Queues, SFU: a.sfu, Media: plane, Auditor: a.storage.writer, Mirror: mirror,
+		RecordingDir: cfg.recordingRoot(), Logger: log.With("component", "callcenter")})
 	if err != nil {
 		a.closeCluster(context.Background())
 		a.storage.close()

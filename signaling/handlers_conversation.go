@@ -183,6 +183,12 @@ func (d *Dispatcher) addConversationRoutes() {
 	d.routes["conversation.talk_back"] = toggleRoute(func(s *Session, id callcenter.ConversationID, on bool) (any, error) {
 		return ok, d.center.TalkBack(s, id, on)
 	})
+	d.routes["recording.start"] = refRoute(func(s *Session, id callcenter.ConversationID) (any, error) {
+		return ok, d.center.StartRecording(s, id)
+	})
+	d.routes["recording.stop"] = refRoute(func(s *Session, id callcenter.ConversationID) (any, error) {
+		return ok, d.center.StopRecording(s, id)
+	})
 	d.routes["conversation.transfer"] = func(_ context.Context, s *Session, data json.RawMessage) (any, error) {
 		r, err := decodeCheck[transferReq](data)
 		if err != nil {

@@ -80,6 +80,8 @@ var requestDecoders = map[string]dataDecoder{
 	"conversation.talk_back":  decodeAs[toggle](),
 	"conversation.transfer":   decodeAs[transferReq](),
 	"conversation.candidate":  decodeAs[candidateReq](),
+	"recording.start":         decodeAs[conversationRef](),
+	"recording.stop":          decodeAs[conversationRef](),
 	"chat.send": decodeThen(func(r chatReq) error {
 		_, err := callcenter.ParseMessageKind(r.Kind)
 		return errIf(err, Errorf(CodeBadRequest, "kind must be public or whisper"))

@@ -21,6 +21,9 @@ export const AUDIT_ACTIONS = [
   'action.aborted',
   'media.failover',
   'retention.purge',
+  'recording.start',
+  'recording.stop',
+  'recording.access',
 ] as const;
 
 /** One audit action. */
