@@ -213,7 +213,9 @@ func TestClusterOfThreeNodes(t *testing.T) {
 		if got := cust.heardAfter(sup, 0) + agent.heardAfter(sup, 0); got != 0 {
 			t.Fatalf("%d supervisor packets heard in Listen", got)
 		}
+		begin := time.Now()
 		sup.do(t, "monitor.set_mode", map[string]string{"conversation_id": id, "mode": "whisper"}, nil)
+		t.Logf("a bridged supervisor's switch to Whisper (bridge node-b → home node-c → NATS → media node-a): acknowledged in %v", time.Since(begin))
 		agent.hearsAfter(t, sup, sup.seq(), n)
 		if got := cust.heardAfter(sup, 0); got != 0 {
 			t.Fatalf("customer heard %d supervisor packets in Whisper", got)
