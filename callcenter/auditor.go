@@ -68,6 +68,24 @@ const (
 	// applied after all (the world changed in between); details.aborted_id
 	// names that event.
 	AuditActionAborted
+	// AuditPCIPause and AuditPCIResume: an agent or a barged-in supervisor
+	// paused or resumed the monitor path for a payment (F7).
+	AuditPCIPause
+	AuditPCIResume
+	// AuditPCIAutoResume: a PCI pause reached policy.pci_pause_max and the
+	// server resumed it.
+	AuditPCIAutoResume
+	// AuditMonitorWatch and AuditMonitorUnwatch: a supervisor asked to
+	// monitor an agent's next (or every) conversation, or cancelled that
+	// (F17); details carry the reason given.
+	AuditMonitorWatch
+	AuditMonitorUnwatch
+	// AuditMonitorWatchEnd: a watch ended without being cancelled (used
+	// up, the supervisor's session ended, privileges were revoked).
+	AuditMonitorWatchEnd
+	// AuditMonitorWatchRefused: a watch could not start monitoring a
+	// conversation its agent accepted; details.code says which policy.
+	AuditMonitorWatchRefused
 )
 
 var auditActionNames = [...]string{
@@ -89,6 +107,13 @@ var auditActionNames = [...]string{
 	AuditHelpAutoClose:        "help.auto_close",
 	AuditHelpMute:             "help.mute",
 	AuditActionAborted:        "action.aborted",
+	AuditPCIPause:             "pci.pause",
+	AuditPCIResume:            "pci.resume",
+	AuditPCIAutoResume:        "pci.auto_resume",
+	AuditMonitorWatch:         "monitor.watch",
+	AuditMonitorUnwatch:       "monitor.unwatch",
+	AuditMonitorWatchEnd:      "monitor.watch_end",
+	AuditMonitorWatchRefused:  "monitor.watch_refused",
 }
 
 // String returns the stored name of the action.

@@ -41,6 +41,11 @@ type Conversation struct {
 	// session, so the feed carries changes only.
 	floorSent map[string]string
 
+	// pci is the PCI pause in force, if any (pci.go); pciSeq numbers the
+	// pauses so a late timer of an earlier one is ignored.
+	pci    *pciPause
+	pciSeq uint64
+
 	help    *helpRequest // the agent's active help request, if any
 	journal convJournal  // what the history last recorded
 	// mirrored is the JSON of the snapshot last handed to the Mirror ("" if
@@ -66,6 +71,9 @@ type participant struct {
 	leg       *media.Leg // voice only
 	joinedAt  time.Time
 	modeSince time.Time
+	// connectTimer ends a watch-started voice monitoring session whose
+	// supervisor never connects a leg (watch.go).
+	connectTimer *time.Timer
 
 	// lastView is the JSON of the last conversation view pushed to this party,
 	// so that it is told only of changes it may see.
@@ -141,7 +149,7 @@ func (conv *Conversation) removeParty(id PartyID) {
 
 // hearState is the hear-matrix input for the conversation as it stands.
 func (conv *Conversation) hearState() HearState {
-	s := HearState{CustomerHeld: conv.held, Parties: make([]Party, 0, len(conv.parties))}
+	s := HearState{CustomerHeld: conv.held, PCIPaused: conv.pci != nil, Parties: make([]Party, 0, len(conv.parties))}
 	for _, p := range conv.parties {
 		s.Parties = append(s.Parties, Party{ID: p.id, Role: p.role, Mode: p.mode, Muted: p.muted, TalkBack: p.talkBack})
 	}
@@ -152,12 +160,13 @@ func (conv *Conversation) hearState() HearState {
 // that the media plane refuses.
 type hearSnapshot struct {
 	held    bool
+	pci     *pciPause
 	parties []participant
 	ptrs    []*participant
 }
 
 func (conv *Conversation) snapshot() hearSnapshot {
-	s := hearSnapshot{held: conv.held, ptrs: append([]*participant(nil), conv.parties...)}
+	s := hearSnapshot{held: conv.held, pci: conv.pci, ptrs: append([]*participant(nil), conv.parties...)}
 	for _, p := range conv.parties {
 		s.parties = append(s.parties, *p)
 	}
@@ -165,7 +174,7 @@ func (conv *Conversation) snapshot() hearSnapshot {
 }
 
 func (conv *Conversation) restore(s hearSnapshot) {
-	conv.held = s.held
+	conv.held, conv.pci = s.held, s.pci
 	conv.parties = s.ptrs
 	for i, p := range s.ptrs {
 		p.role, p.mode, p.muted, p.talkBack = s.parties[i].role, s.parties[i].mode, s.parties[i].muted, s.parties[i].talkBack
@@ -191,6 +200,7 @@ const (
 	EndSupervisorDropped
 	EndAgentLeft
 	EndNotAnswered
+	EndNotConnected
 )
 
 var endReasonNames = [...]string{
@@ -208,6 +218,7 @@ var endReasonNames = [...]string{
 	EndSupervisorDropped: "supervisor_dropped",
 	EndAgentLeft:         "agent_left",
 	EndNotAnswered:       "not_answered",
+	EndNotConnected:      "not_connected",
 }
 
 // String returns the wire name of the reason.

@@ -26,6 +26,14 @@ type Policy struct {
 	OfferTimeout time.Duration `yaml:"offer_timeout"`
 	// MaxChatMessageBytes bounds one chat message.
 	MaxChatMessageBytes int `yaml:"max_chat_message_bytes"`
+	// PCIPauseMax is how long a PCI pause lasts at most before the server
+	// resumes it, so a forgotten pause does not blind monitoring for the
+	// rest of the call; 0 means it lasts until resumed or the call ends.
+	PCIPauseMax time.Duration `yaml:"pci_pause_max"`
+	// WatchConnectTimeout is how long a supervisor whose watch started
+	// monitoring a voice conversation has to connect its leg
+	// (monitor.connect) before that monitoring ends.
+	WatchConnectTimeout time.Duration `yaml:"watch_connect_timeout"`
 }
 
 // DefaultPolicy returns the seeds' defaults.
@@ -39,5 +47,7 @@ func DefaultPolicy() Policy {
 		NotifyAgentNames:       false,
 		OfferTimeout:           30 * time.Second,
 		MaxChatMessageBytes:    4000,
+		PCIPauseMax:            10 * time.Minute,
+		WatchConnectTimeout:    30 * time.Second,
 	}
 }

@@ -181,6 +181,8 @@ func settings() []setting {
 		{"notify-agent", "EARSHOT_NOTIFY_AGENT", "tell agents they are monitored", boolean(func(c *Config) *bool { return &c.Policy.NotifyAgent })},
 		{"notify-agent-names", "EARSHOT_NOTIFY_AGENT_NAMES", "include the supervisor's name in that notice", boolean(func(c *Config) *bool { return &c.Policy.NotifyAgentNames })},
 		{"offer-timeout", "EARSHOT_OFFER_TIMEOUT", "how long an agent has to accept", dur(func(c *Config) *time.Duration { return &c.Policy.OfferTimeout })},
+		{"pci-pause-max", "EARSHOT_PCI_PAUSE_MAX", "a PCI pause resumes by itself after this long (0 = only when asked)", dur(func(c *Config) *time.Duration { return &c.Policy.PCIPauseMax })},
+		{"watch-connect-timeout", "EARSHOT_WATCH_CONNECT_TIMEOUT", "how long a supervisor whose watch started monitoring a voice call has to connect its leg", dur(func(c *Config) *time.Duration { return &c.Policy.WatchConnectTimeout })},
 		{"store", "EARSHOT_STORE_DRIVER", "durable store: sqlite (a file in the data directory) or postgres", str(func(c *Config) *string { return &c.Store.Driver })},
 		{"store-dsn", "EARSHOT_STORE_DSN", "postgres: connection string (prefer the environment: flags show in ps)", str(func(c *Config) *string { return &c.Store.DSN })},
 		{"store-path", "EARSHOT_STORE_PATH", "sqlite: database file (default <data>/earshot.db)", str(func(c *Config) *string { return &c.Store.Path })},
@@ -274,6 +276,9 @@ func (c Config) validate() error {
 	}
 	if c.Policy.MaxSilentVoiceMonitors < 0 || c.Policy.MaxBargeParticipants < 2 {
 		return fmt.Errorf("policy: max_silent_voice_monitors >= 0 and max_barge_participants >= 2")
+	}
+	if c.Policy.PCIPauseMax < 0 || c.Policy.WatchConnectTimeout <= 0 {
+		return fmt.Errorf("policy: pci_pause_max >= 0 and watch_connect_timeout > 0")
 	}
 	if c.Media.Slots != 0 && c.Policy.MaxBargeParticipants-1 > c.Media.Slots {
 		return fmt.Errorf("policy max_barge_participants %d needs media slots >= %d", c.Policy.MaxBargeParticipants, c.Policy.MaxBargeParticipants-1)
