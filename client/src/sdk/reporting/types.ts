@@ -19,6 +19,13 @@ export const AUDIT_ACTIONS = [
   'help.auto_close',
   'help.mute',
   'action.aborted',
+  'pci.pause',
+  'pci.resume',
+  'pci.auto_resume',
+  'monitor.watch',
+  'monitor.unwatch',
+  'monitor.watch_end',
+  'monitor.watch_refused',
   'retention.purge',
 ] as const;
 
