@@ -78,6 +78,24 @@ const (
 	// recording is audited by the reporting API (store.ActionRecordingAccess).
 	AuditRecordingStart
 	AuditRecordingStop
+	// AuditPCIPause and AuditPCIResume: an agent or a barged-in supervisor
+	// paused or resumed the monitor path for a payment (F7).
+	AuditPCIPause
+	AuditPCIResume
+	// AuditPCIAutoResume: a PCI pause reached policy.pci_pause_max and the
+	// server resumed it.
+	AuditPCIAutoResume
+	// AuditMonitorWatch and AuditMonitorUnwatch: a supervisor asked to
+	// monitor an agent's next (or every) conversation, or cancelled that
+	// (F17); details carry the reason given.
+	AuditMonitorWatch
+	AuditMonitorUnwatch
+	// AuditMonitorWatchEnd: a watch ended without being cancelled (used
+	// up, the supervisor's session ended, privileges were revoked).
+	AuditMonitorWatchEnd
+	// AuditMonitorWatchRefused: a watch could not start monitoring a
+	// conversation its agent accepted; details.code says which policy.
+	AuditMonitorWatchRefused
 )
 
 var auditActionNames = [...]string{
@@ -102,6 +120,13 @@ var auditActionNames = [...]string{
 	AuditMediaFailover:        "media.failover",
 	AuditRecordingStart:       "recording.start",
 	AuditRecordingStop:        "recording.stop",
+	AuditPCIPause:             "pci.pause",
+	AuditPCIResume:            "pci.resume",
+	AuditPCIAutoResume:        "pci.auto_resume",
+	AuditMonitorWatch:         "monitor.watch",
+	AuditMonitorUnwatch:       "monitor.unwatch",
+	AuditMonitorWatchEnd:      "monitor.watch_end",
+	AuditMonitorWatchRefused:  "monitor.watch_refused",
 }
 
 // String returns the stored name of the action.

@@ -69,6 +69,7 @@ type Center struct {
 	supervisors     map[string]Client // by session id
 	enqueueSeq      uint64
 	help            helpDesk
+	watches         map[WatchID]*watch // pending watches (watch.go)
 
 	outMu sync.Mutex // orders deliveries; taken before mu is released
 }

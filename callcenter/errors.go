@@ -66,6 +66,8 @@ var (
 	ErrHelpAlreadyOpen       = &Error{Code: "help_already_open", Message: "you already have an open help request on this conversation"}
 	ErrHelpTaken             = &Error{Code: "help_taken", Message: "another supervisor already accepted this help request"}
 	ErrHelpWrongState        = &Error{Code: "help_wrong_state", Message: "the help request is not in a state that allows this"}
+	ErrAlreadyWatching       = &Error{Code: "already_watching", Message: "you already watch this agent"}
+	ErrWatchNotFound         = &Error{Code: "watch_not_found", Message: "no such watch of yours"}
 )
 
 var errUnknownMode = ErrBadMode

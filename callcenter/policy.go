@@ -29,6 +29,14 @@ type Policy struct {
 	// Recording says which voice conversations are recorded and who may
 	// start and stop a recording (F8).
 	Recording RecordingPolicy `yaml:"recording"`
+	// PCIPauseMax is how long a PCI pause lasts at most before the server
+	// resumes it, so a forgotten pause does not blind monitoring for the
+	// rest of the call; 0 means it lasts until resumed or the call ends.
+	PCIPauseMax time.Duration `yaml:"pci_pause_max"`
+	// WatchConnectTimeout is how long a supervisor whose watch started
+	// monitoring a voice conversation has to connect its leg
+	// (monitor.connect) before that monitoring ends.
+	WatchConnectTimeout time.Duration `yaml:"watch_connect_timeout"`
 }
 
 // DefaultPolicy returns the seeds' defaults.
@@ -43,5 +51,7 @@ func DefaultPolicy() Policy {
 		OfferTimeout:           30 * time.Second,
 		MaxChatMessageBytes:    4000,
 		Recording:              RecordingPolicy{Mode: RecordOff},
+		PCIPauseMax:            10 * time.Minute,
+		WatchConnectTimeout:    30 * time.Second,
 	}
 }

@@ -50,9 +50,12 @@ type AgentView struct {
 	Supervisors []string `json:"supervisors,omitempty"`
 	// Recording is set while the conversation is recorded, when the
 	// recording policy tells agents.
-	Recording  bool       `json:"recording,omitempty"`
-	CreatedAt  time.Time  `json:"created_at"`
-	AnsweredAt *time.Time `json:"answered_at,omitempty"`
+	Recording bool `json:"recording,omitempty"`
+	// PCIPause is set while supervisors do not hear the customer because a
+	// payment is taken (F7).
+	PCIPause   *PCIPauseView `json:"pci_pause,omitempty"`
+	CreatedAt  time.Time     `json:"created_at"`
+	AnsweredAt *time.Time    `json:"answered_at,omitempty"`
 }
 
 // UserRef names a user.
@@ -89,6 +92,9 @@ type FloorConversation struct {
 	Help *HelpBadge `json:"help,omitempty"`
 	// Recording is set while the conversation is recorded.
 	Recording bool `json:"recording,omitempty"`
+	// PCIPause is set while no supervisor hears the customer ("paused
+	// (PCI)" on the console).
+	PCIPause *PCIPauseView `json:"pci_pause,omitempty"`
 }
 
 // SupervisorView is a monitored conversation as one of its supervisors sees
@@ -135,6 +141,7 @@ func (conv *Conversation) agentView(pol Policy) AgentView {
 		v.Muted, v.TalkBack = a.muted, a.talkBack
 	}
 	v.Recording = conv.recording != nil && pol.Recording.agentTold()
+	v.PCIPause = conv.pciView()
 	if c := conv.customer(); c != nil {
 		v.Customer = &PersonView{Name: c.name, Role: PartyCustomer}
 	}
@@ -171,6 +178,7 @@ func (conv *Conversation) floorView() FloorConversation {
 		ConversationID: conv.id, Channel: conv.channel, State: conv.state, Queue: conv.queue.Name,
 		Team: conv.queue.Team, Outbound: conv.outbound, Transferred: conv.transferred, Held: conv.held,
 		CreatedAt: conv.createdAt, Monitors: []MonitorView{}, Help: conv.helpBadge(), Recording: conv.recording != nil,
+		PCIPause: conv.pciView(),
 	}
 	if !conv.answeredAt.IsZero() {
 		t := conv.answeredAt

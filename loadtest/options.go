@@ -28,6 +28,11 @@ type Options struct {
 	// SwitchEvery is the period of each supervisor's mode walk
 	// (Listen → Whisper → Barge → Listen ...).
 	SwitchEvery time.Duration
+	// PCIEvery, if set, makes each call's agent pause for a payment (PCI
+	// pause) once per period, for a quarter of it, starting at a random
+	// phase; the oracle counts customer audio at the supervisor during a
+	// pause as a PCI leak.
+	PCIEvery time.Duration
 	// JSON is where to write the machine-readable report ("" = nowhere).
 	JSON string
 	// FindMax steps the number of calls up until the loss or leak bar
@@ -142,6 +147,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	fs.DurationVar(&o.Duration, "duration", o.Duration, "how long all calls are held once joined (the measured window)")
 	fs.Float64Var(&o.Ramp, "ramp", o.Ramp, "conversations started per second")
 	fs.DurationVar(&o.SwitchEvery, "switch-every", o.SwitchEvery, "supervisor mode switch period")
+	fs.DurationVar(&o.PCIEvery, "pci-every", o.PCIEvery, "each call's agent PCI-pauses once per this period, for a quarter of it (0 = never)")
 	fs.StringVar(&o.JSON, "json", o.JSON, "write the report as JSON to this file")
 	fs.BoolVar(&o.FindMax, "find-max", o.FindMax, "step -calls up by -step until loss or leaks break the bar; report the largest count that held")
 	fs.IntVar(&o.Step, "step", o.Step, "-find-max: calls added per step")
@@ -216,6 +222,8 @@ func (o Options) validate() error {
 		return fmt.Errorf("%w: -calls and -chats must be >= 0, and not both 0", errUsage)
 	case o.Duration <= 0 || o.Ramp <= 0 || o.SwitchEvery <= 0 || o.JoinTimeout <= 0 || o.Grace <= 0:
 		return fmt.Errorf("%w: -duration, -ramp, -switch-every, -join-timeout and -grace must be > 0", errUsage)
+	case o.PCIEvery < 0:
+		return fmt.Errorf("%w: -pci-every must be >= 0", errUsage)
 	case o.FindMax && (o.Step <= 0 || o.MaxCalls < o.Calls):
 		return fmt.Errorf("%w: -find-max needs -step > 0 and -max-calls >= -calls", errUsage)
 	case o.ServerProfile != "" && o.URL != "":

@@ -341,6 +341,7 @@ func (r *Report) fill(res oracle.Result, e *env, idle, t0, t1 serverSample, self
 	r.DurationS = round(wall, 2)
 	r.Packets = res.Packets
 	r.Leaks, r.WhisperLeaks, r.LeaksAudio, r.LeaksChat = res.Leaks, res.WhisperLeaks, res.LeaksAudio, res.LeaksChat
+	r.PCILeaks = res.PCILeaks
 	r.LeaksByPair = res.LeaksByPair
 	r.LossRatio = res.LossRatio
 	r.Latency, r.SwitchLatency, r.Join = res.Latency, res.SwitchLatency, res.Join
@@ -349,6 +350,8 @@ func (r *Report) fill(res oracle.Result, e *env, idle, t0, t1 serverSample, self
 	r.FailedJoins = e.count.failedJoins.Load()
 	r.Switches, r.SwitchErrors = e.count.switches.Load(), e.count.switchErrors.Load()
 	r.Holds, r.HoldErrors = e.count.holds.Load(), e.count.holdErrors.Load()
+	r.PCIPauses, r.PCIErrors = e.count.pcis.Load(), e.count.pciErrors.Load()
+	r.PCIEveryS = e.opts.PCIEvery.Seconds()
 	r.ChatRefused = e.count.chatRefused.Load()
 	r.SRTPProfiles = profiles
 	for _, s := range []serverSample{idle, t0, t1} {

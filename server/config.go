@@ -190,6 +190,8 @@ func settings() []setting {
 		{"record-queues", "EARSHOT_RECORD_QUEUES", "comma-separated queues recorded with record=queues", list(func(c *Config) *[]string { return &c.Policy.Recording.Queues })},
 		{"record-on-request", "EARSHOT_RECORD_ON_REQUEST", "agents and monitoring supervisors may start and stop recordings", boolean(func(c *Config) *bool { return &c.Policy.Recording.OnRequest })},
 		{"recording-dir", "EARSHOT_RECORDING_DIR", "where recordings are written (default <data>/recordings)", str(func(c *Config) *string { return &c.RecordingDir })},
+		{"pci-pause-max", "EARSHOT_PCI_PAUSE_MAX", "a PCI pause resumes by itself after this long (0 = only when asked)", dur(func(c *Config) *time.Duration { return &c.Policy.PCIPauseMax })},
+		{"watch-connect-timeout", "EARSHOT_WATCH_CONNECT_TIMEOUT", "how long a supervisor whose watch started monitoring a voice call has to connect its leg", dur(func(c *Config) *time.Duration { return &c.Policy.WatchConnectTimeout })},
 		{"store", "EARSHOT_STORE_DRIVER", "durable store: sqlite (a file in the data directory) or postgres", str(func(c *Config) *string { return &c.Store.Driver })},
 		{"store-dsn", "EARSHOT_STORE_DSN", "postgres: connection string (prefer the environment: flags show in ps)", str(func(c *Config) *string { return &c.Store.DSN })},
 		{"store-path", "EARSHOT_STORE_PATH", "sqlite: database file (default <data>/earshot.db)", str(func(c *Config) *string { return &c.Store.Path })},
@@ -294,6 +296,9 @@ func (c Config) validate() error {
 	}
 	if c.Policy.MaxSilentVoiceMonitors < 0 || c.Policy.MaxBargeParticipants < 2 {
 		return fmt.Errorf("policy: max_silent_voice_monitors >= 0 and max_barge_participants >= 2")
+	}
+	if c.Policy.PCIPauseMax < 0 || c.Policy.WatchConnectTimeout <= 0 {
+		return fmt.Errorf("policy: pci_pause_max >= 0 and watch_connect_timeout > 0")
 	}
 	if c.Media.Slots != 0 && c.Policy.MaxBargeParticipants-1 > c.Media.Slots {
 		return fmt.Errorf("policy max_barge_participants %d needs media slots >= %d", c.Policy.MaxBargeParticipants, c.Policy.MaxBargeParticipants-1)

@@ -99,6 +99,14 @@ var requestDecoders = map[string]dataDecoder{
 	"help.close":        decodeAs[helpRef](),
 	"help.list":         emptyData,
 	"help.mute":         decodeAs[helpMuteReq](),
+	"conversation.pci":  decodeAs[toggle](),
+	"monitor.watch": decodeThen(func(r watchReq) error {
+		_, err := callcenter.ParseWatchScope(r.Scope)
+		return err
+	}),
+	"monitor.unwatch": decodeAs[watchRef](),
+	"monitor.watches": emptyData,
+	"monitor.connect": decodeAs[connectReq](),
 }
 
 func errIf(err, as error) error {
@@ -151,6 +159,10 @@ func FuzzRequestData(f *testing.F) {
 		"chat.send":              `{"conversation_id":"c1","kind":"whisper","text":"<script>alert(1)</script>"}`,
 		"monitor.start":          `{"conversation_id":"c1","reason":"quality","offer":"v=0\r\n"}`,
 		"monitor.set_mode":       `{"conversation_id":"c1","mode":"barge"}`,
+		"monitor.watch":          `{"agent":"alex","scope":"all","reason":"new hire"}`,
+		"monitor.unwatch":        `{"watch_id":"w1"}`,
+		"monitor.connect":        `{"conversation_id":"c1","offer":"v=0\r\n"}`,
+		"conversation.pci":       `{"conversation_id":"c1","on":true}`,
 		"help.raise":             `{"conversation_id":"c1","reason":"angry customer","comment":"please join"}`,
 		"help.accept":            `{"help_request_id":"h1"}`,
 		"help.mute":              `{"on":false}`,

@@ -33,6 +33,11 @@ import type {
   RequestType,
   ResponseData,
   SupervisorView,
+  WatchEnded,
+  WatchRefused,
+  WatchScope,
+  WatchStarted,
+  WatchView,
 } from './protocol';
 import { ServerEvent } from './protocol';
 import * as floor from './store/floor';
@@ -76,6 +81,7 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
   private floorState: floor.FloorState = floor.emptyFloor;
   private agentInfo: AgentInfo | null = null;
   private slotTables = new Map<string, SlotTable>();
+  private watchList: WatchView[] = [];
 
   constructor(options: Partial<ClientOptions> & Pick<ClientOptions, 'token'>) {
     super();
@@ -139,6 +145,11 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
   /** One conversation. */
   conversation(id: string): ConversationState | undefined {
     return this.convs.get(id);
+  }
+
+  /** Supervisors: this session's pending watches, oldest first. */
+  get watches(): readonly WatchView[] {
+    return this.watchList;
   }
 
   /** The receive-slot table a supervisor's meters are labelled by (see store/slotMap.ts). */
@@ -296,7 +307,71 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
     await this.request('conversation.talk_back', { conversation_id: conversationId, on });
   }
 
+  /**
+   * PCI pause (agents, or a supervisor in Barge): while on, no supervisor
+   * hears the customer; agent and customer still hear each other. The
+   * server resumes by itself after policy.pci_pause_max.
+   */
+  async pciPause(conversationId: string, on: boolean): Promise<void> {
+    const res = await this.request('conversation.pci', { conversation_id: conversationId, on });
+    this.applyView(res.conversation);
+  }
+
   // ---- supervisors ----
+
+  /**
+   * Watches an agent: monitor its next conversation (scope "next") or every
+   * one until unwatch() (scope "all"). Monitoring starts in Listen the moment
+   * the agent accepts, with every check of monitor(); voice connects by
+   * itself (microphone off). Call it from a click: it unlocks audio playback.
+   */
+  async watch(agentUserId: string, scope: WatchScope, reason?: string): Promise<WatchView> {
+    this.engine.audioContext();
+    const res = await this.request('monitor.watch', { agent: agentUserId, scope, reason: reason?.trim() || undefined });
+    this.setWatches([...this.watchList.filter((w) => w.watch_id !== res.watch.watch_id), res.watch]);
+    return res.watch;
+  }
+
+  /** Cancels a pending watch; monitoring it already started goes on. */
+  async unwatch(watchId: string): Promise<void> {
+    await this.request('monitor.unwatch', { watch_id: watchId });
+    this.setWatches(this.watchList.filter((w) => w.watch_id !== watchId));
+  }
+
+  /** Reloads this session's pending watches. */
+  async refreshWatches(): Promise<readonly WatchView[]> {
+    this.setWatches((await this.request('monitor.watches', {})).watches);
+    return this.watchList;
+  }
+
+  private setWatches(list: WatchView[]): void {
+    this.watchList = list;
+    this.emit(EarshotEvent.WatchesChanged, this.watchList);
+    this.changed();
+  }
+
+  /** A watch started monitoring: adopt the conversation and, for voice, connect the leg. */
+  private async onWatchStarted(ev: WatchStarted): Promise<void> {
+    const id = ev.conversation.conversation_id;
+    let st = this.put(ev.conversation, 'supervisor', { offered: false });
+    this.endedIds.delete(id);
+    if (ev.connect) {
+      const ctx = this.engine.audioContext();
+      const mic = await this.requestMicrophone().catch(() => null);
+      if (mic) mic.enabled = false;
+      const { leg } = await this.engine.negotiate(mic, (offer) => this.request('monitor.connect', { conversation_id: id, offer }));
+      const cur = this.convs.get(id);
+      if (!cur || cur.ended) {
+        leg.close();
+        return;
+      }
+      st = this.adoptCall(cur.view, 'supervisor', new VoiceCall(id, leg, ctx));
+    } else {
+      void this.loadTranscript(id).catch(() => undefined);
+    }
+    this.emit(EarshotEvent.WatchStarted, st, ev.watch_id);
+    this.changed();
+  }
 
   /** Reloads the ongoing conversations and agents. */
   async refreshFloor(): Promise<floor.FloorState> {
@@ -418,6 +493,17 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
       case ServerEvent.FloorConversationRemoved:
         this.floorState = floor.removeConversation(this.floorState, (data as EndedEvent).conversation_id);
         this.emit(EarshotEvent.FloorChanged, this.floorState);
+        break;
+      case ServerEvent.MonitorWatchStarted:
+        void this.onWatchStarted(data as WatchStarted).catch((e: unknown) =>
+          this.emit(EarshotEvent.Error, e instanceof EarshotError ? e : new EarshotError(ErrorCode.Unknown, String(e))),
+        );
+        break;
+      case ServerEvent.MonitorWatchRefused:
+        this.emit(EarshotEvent.WatchRefused, data as WatchRefused);
+        break;
+      case ServerEvent.MonitorWatchEnded:
+        this.setWatches(this.watchList.filter((w) => w.watch_id !== (data as WatchEnded).watch_id));
         break;
       case ServerEvent.HelpRequested:
       case ServerEvent.HelpUpdated:

@@ -5,7 +5,7 @@
 import type { ConnectionState } from './connectionState';
 import type { EarshotError } from './errors';
 import type { ConversationState } from './model/conversationState';
-import type { AgentInfo, ChatMessage, EndedEvent, HelpRequestView, Identity, PersonView } from './protocol';
+import type { AgentInfo, ChatMessage, EndedEvent, HelpRequestView, Identity, PersonView, WatchRefused, WatchView } from './protocol';
 import type { FloorState } from './store/floor';
 import type { LegState } from './transport/VoiceLeg';
 
@@ -39,6 +39,12 @@ export enum EarshotEvent {
   HelpRequested = 'helpRequested',
   /** A help request the user raised, provides or was shown changed (accepted, closed, cancelled). */
   HelpUpdated = 'helpUpdated',
+  /** Supervisors: the pending watches (monitor next call / every call of an agent) changed. */
+  WatchesChanged = 'watchesChanged',
+  /** Supervisors: a watch started monitoring a conversation (in Listen; voice connects by itself). */
+  WatchStarted = 'watchStarted',
+  /** Supervisors: a watch could not start monitoring a conversation (e.g. monitor_limit). */
+  WatchRefused = 'watchRefused',
   /** The media state of a voice call changed. */
   CallStateChanged = 'callStateChanged',
   /** Every server event, raw, including types this SDK version does not model. */
@@ -63,6 +69,9 @@ export interface EarshotCallbacks {
   [EarshotEvent.FloorChanged]: (floor: FloorState) => void;
   [EarshotEvent.HelpRequested]: (help: HelpRequestView) => void;
   [EarshotEvent.HelpUpdated]: (help: HelpRequestView) => void;
+  [EarshotEvent.WatchesChanged]: (watches: readonly WatchView[]) => void;
+  [EarshotEvent.WatchStarted]: (conversation: ConversationState, watchId: string) => void;
+  [EarshotEvent.WatchRefused]: (refusal: WatchRefused) => void;
   [EarshotEvent.CallStateChanged]: (conversationId: string, state: LegState) => void;
   [EarshotEvent.ServerEvent]: (type: string, data: unknown) => void;
   [EarshotEvent.Error]: (error: EarshotError) => void;

@@ -123,8 +123,53 @@ export interface AgentView {
   /** "", "monitored" or "coached"; "coached" whenever a supervisor whispers. */
   monitoring?: '' | 'monitored' | 'coached';
   supervisors?: string[];
+  /** Set while a PCI pause is on: no supervisor hears the customer. */
+  pci_pause?: PCIPauseView;
   created_at: string;
   answered_at?: string;
+}
+
+/** A PCI pause (conversation.pci): the agent and supervisors see it, the customer never does. */
+export interface PCIPauseView {
+  since: string;
+  /** Who paused: the agent, or a barged-in supervisor. */
+  by: PersonView;
+  /** When the server resumes by itself (policy.pci_pause_max); absent without a maximum. */
+  resumes_at?: string;
+}
+
+/** How many conversations a watch monitors. */
+export type WatchScope = 'next' | 'all';
+
+/** A pending watch (monitor next call / continuous monitoring) of this supervisor session. */
+export interface WatchView {
+  watch_id: string;
+  agent: UserRef;
+  scope: WatchScope;
+  reason?: string;
+  created_at: string;
+}
+
+/** Payload of monitor.watch_started. */
+export interface WatchStarted {
+  watch_id: string;
+  conversation: SupervisorView;
+  /** Voice: send monitor.connect with an SDP offer to hear it. */
+  connect: boolean;
+}
+
+/** Payload of monitor.watch_refused. */
+export interface WatchRefused {
+  watch_id: string;
+  conversation_id: string;
+  code: string;
+  message: string;
+}
+
+/** Payload of monitor.watch_ended: used, cancelled or privileges_revoked. */
+export interface WatchEnded {
+  watch_id: string;
+  reason: string;
 }
 
 /** A user reference. */
@@ -159,6 +204,8 @@ export interface FloorConversation {
   monitors: MonitorView[];
   /** The conversation's active help request, if any. */
   help?: HelpBadge;
+  /** Set while a PCI pause is on: shown as "paused (PCI)"; no supervisor hears the customer. */
+  pci_pause?: PCIPauseView;
 }
 
 /** Help request statuses. */
@@ -257,6 +304,9 @@ export const ServerEvent = {
   ChatMessage: 'chat.message',
   AgentState: 'agent.state',
   MonitorEnded: 'monitor.ended',
+  MonitorWatchStarted: 'monitor.watch_started',
+  MonitorWatchRefused: 'monitor.watch_refused',
+  MonitorWatchEnded: 'monitor.watch_ended',
   FloorConversation: 'floor.conversation',
   FloorConversationRemoved: 'floor.conversation_removed',
   FloorAgent: 'floor.agent',
@@ -282,6 +332,9 @@ export interface ServerEventPayloads {
   'chat.message': ChatMessage;
   'agent.state': AgentInfo;
   'monitor.ended': EndedEvent;
+  'monitor.watch_started': WatchStarted;
+  'monitor.watch_refused': WatchRefused;
+  'monitor.watch_ended': WatchEnded;
   'floor.conversation': FloorConversation;
   'floor.conversation_removed': EndedEvent;
   'floor.agent': AgentInfo;
@@ -308,12 +361,17 @@ export interface Requests {
   'conversation.hold': { req: { conversation_id: string; on: boolean }; res: Record<string, never> };
   'conversation.mute': { req: { conversation_id: string; on: boolean }; res: { conversation: ConversationView } };
   'conversation.talk_back': { req: { conversation_id: string; on: boolean }; res: Record<string, never> };
+  'conversation.pci': { req: { conversation_id: string; on: boolean }; res: { conversation: AgentView | SupervisorView } };
   'conversation.transfer': { req: { conversation_id: string; to_agent: string }; res: Record<string, never> };
   'chat.send': { req: { conversation_id: string; kind: MessageKind; text: string }; res: { message: ChatMessage } };
   'monitor.start': { req: { conversation_id: string; reason?: string; offer?: string }; res: { conversation: SupervisorView; answer: string } };
   'monitor.set_mode': { req: { conversation_id: string; mode: Exclude<Mode, 'unknown'> }; res: { conversation: SupervisorView; mode: Mode } };
   'monitor.leave': { req: { conversation_id: string }; res: Record<string, never> };
   'monitor.take_over': { req: { conversation_id: string }; res: { conversation: AgentView } };
+  'monitor.watch': { req: { agent: string; scope: WatchScope; reason?: string }; res: { watch: WatchView } };
+  'monitor.unwatch': { req: { watch_id: string }; res: Record<string, never> };
+  'monitor.watches': { req: Record<string, never>; res: { watches: WatchView[] } };
+  'monitor.connect': { req: { conversation_id: string; offer: string }; res: { answer: string } };
   'help.raise': { req: { conversation_id: string; reason: string; comment?: string }; res: { help_request: HelpRequestView } };
   'help.accept': { req: { help_request_id: string }; res: HelpAccepted };
   'help.cancel': { req: { help_request_id: string }; res: { help_request: HelpRequestView } };

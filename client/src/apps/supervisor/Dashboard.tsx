@@ -59,6 +59,11 @@ function Row({ r, mine, me, busy, onMonitor }: { r: FloorConversation; mine: boo
       <td>
         <span class={`badge conv-${r.state}`}>{r.state}</span>
         {r.held && <span class="badge">on hold</span>}
+        {r.pci_pause && (
+          <span class="badge pci" data-testid="pci-badge" title={`Paused by ${r.pci_pause.by.name}: supervisors do not hear the customer`}>
+            paused (PCI)
+          </span>
+        )}
         {r.transferred && <span class="badge">transferred</span>}
         {r.help && (
           <span class={`badge help-badge help-${r.help.status}`} data-testid="help-badge">

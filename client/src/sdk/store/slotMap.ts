@@ -45,7 +45,8 @@ export function assignSlots(cur: SlotTable, want: string[], slots: number): Slot
 /** The speakers a monitoring supervisor hears, in hear-matrix party order. */
 export function supervisorHears(row: FloorConversation, myUserId: string): string[] {
   const out: string[] = [];
-  if (row.customer && !row.held) out.push(CUSTOMER_KEY);
+  // Held or PCI-paused: the server routes no customer audio to supervisors.
+  if (row.customer && !row.held && !row.pci_pause) out.push(CUSTOMER_KEY);
   if (row.agent && row.state === 'active') out.push(AGENT_KEY);
   for (const m of row.monitors) {
     if (m.user_id === myUserId) continue;
