@@ -139,12 +139,18 @@ func (c *Center) pausePCILocked(ob *outbox, conv *Conversation, p *participant) 
 	if max := c.policy.PCIPauseMax; max > 0 {
 		pp.until = now.Add(max)
 	}
-	if err := c.changeLocked(ob, conv, func() { conv.pci = pp }); err != nil {
-		return err
-	}
-	// Nor is the customer recorded while paused (card digits read aloud).
+	// Nor is the customer recorded while paused (card digits read aloud):
+	// excluded first, so that a pause that could not keep the customer out
+	// of a recording is refused rather than acknowledged.
 	if err := c.SetCustomerRecordingExcludedLocked(conv, true); err != nil {
 		c.log.Error("pci pause: recording exclusion", "conversation", conv.id, "err", err)
+		return ErrMediaFailed
+	}
+	if err := c.changeLocked(ob, conv, func() { conv.pci = pp }); err != nil {
+		if xerr := c.SetCustomerRecordingExcludedLocked(conv, false); xerr != nil {
+			c.log.Error("pci pause refused: recording exclusion kept", "conversation", conv.id, "err", xerr)
+		}
+		return err
 	}
 	if max := c.policy.PCIPauseMax; max > 0 {
 		cid, seq := conv.id, pp.seq
@@ -161,7 +167,8 @@ func (c *Center) resumePCILocked(ob *outbox, conv *Conversation) error {
 		return err
 	}
 	if err := c.SetCustomerRecordingExcludedLocked(conv, false); err != nil {
-		c.log.Error("pci resume: recording exclusion", "conversation", conv.id, "err", err)
+		// The safe way to fail: the customer stays out of the recording.
+		c.log.Error("pci resume: the customer stays out of the recording", "conversation", conv.id, "err", err)
 	}
 	if pp != nil && pp.timer != nil {
 		pp.timer.Stop()
