@@ -72,6 +72,10 @@ const (
 	// lost; the conversation got a new media group and its parties were
 	// asked to re-offer (details.legs names their roles).
 	AuditMediaFailover
+	// AuditConversationRestored: the node running the tenant's domain was
+	// lost and this node rebuilt the conversation from its last record
+	// (details: from_node, parties).
+	AuditConversationRestored
 	// AuditRecordingStart and AuditRecordingStop: a recording started or
 	// stopped, by request or by the policy / the conversation's end
 	// (actor "system"); details.recording_id names it. Every access to a
@@ -118,6 +122,7 @@ var auditActionNames = [...]string{
 	AuditHelpMute:             "help.mute",
 	AuditActionAborted:        "action.aborted",
 	AuditMediaFailover:        "media.failover",
+	AuditConversationRestored: "conversation.restored",
 	AuditRecordingStart:       "recording.start",
 	AuditRecordingStop:        "recording.stop",
 	AuditPCIPause:             "pci.pause",

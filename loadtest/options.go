@@ -108,8 +108,11 @@ type Options struct {
 	// ClusterTTL is the started nodes' heartbeat TTL.
 	ClusterTTL time.Duration
 	// KillNodeAfter, if > 0, SIGKILLs one started node that long into the
-	// measured window (the busiest media node that is not the tenant's home).
+	// measured window: KillNode "home" (the node running the tenant's
+	// domain, the default) or "media" (the busiest media node that is not
+	// the tenant's home).
 	KillNodeAfter time.Duration
+	KillNode      string
 }
 
 // defaultOptions are the flag defaults.
@@ -122,7 +125,7 @@ func defaultOptions() Options {
 		SoakCalls: 1000, SoakConcurrency: 50, SoakWarmupWaves: 1, SoakStep: 500 * time.Millisecond,
 		SoakSettle: 30 * time.Second, SoakGoroutineSlack: 5, SoakFDSlack: 2, SoakRSSSlack: 10,
 		NATSURL: "nats://127.0.0.1:4222", PGDSN: "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
-		ClusterTTL: 3 * time.Second,
+		ClusterTTL: 3 * time.Second, KillNode: "home",
 	}
 }
 
@@ -187,7 +190,8 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	fs.StringVar(&o.NATSURL, "nats-url", o.NATSURL, "-nodes: the NATS server (JetStream on) the nodes join")
 	fs.StringVar(&o.PGDSN, "pg-dsn", o.PGDSN, "-nodes: the PostgreSQL the nodes share (the run uses a schema of its own and drops it)")
 	fs.DurationVar(&o.ClusterTTL, "cluster-ttl", o.ClusterTTL, "-nodes: the nodes' heartbeat TTL (how long a killed node takes to be noticed)")
-	fs.DurationVar(&o.KillNodeAfter, "kill-node-after", o.KillNodeAfter, "-nodes: SIGKILL one node this long into the measured window (the busiest media node that is not the tenant's home)")
+	fs.DurationVar(&o.KillNodeAfter, "kill-node-after", o.KillNodeAfter, "-nodes: SIGKILL one node (see -kill-node) this long into the measured window")
+	fs.StringVar(&o.KillNode, "kill-node", o.KillNode, "-kill-node-after: which node: home (the one running the tenant's domain, and its share of media) or media (the busiest other node)")
 	if err := fs.Parse(args); err != nil {
 		return o, fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -236,6 +240,8 @@ func (o Options) validate() error {
 		return fmt.Errorf("%w: give -url or -urls, not both", errUsage)
 	case o.KillNodeAfter < 0 || (o.KillNodeAfter > 0 && o.Nodes < 3):
 		return fmt.Errorf("%w: -kill-node-after needs -nodes 3 or more (a tenant's home, a node to kill, a node to take over)", errUsage)
+	case o.KillNode != "home" && o.KillNode != "media":
+		return fmt.Errorf("%w: -kill-node is home or media", errUsage)
 	case o.KillNodeAfter >= o.Duration && o.KillNodeAfter > 0:
 		return fmt.Errorf("%w: -kill-node-after must fall within -duration", errUsage)
 	case (o.Nodes > 0 || len(o.URLs) > 0) && (o.Soak || o.FindMax || o.ServerProfile != ""):

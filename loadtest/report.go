@@ -67,11 +67,13 @@ type Report struct {
 type FailoverReport struct {
 	// KilledNode is the node SIGKILLed, KilledAtS when, in seconds into
 	// the measured window; KilledNodeLegs the media legs it carried.
-	KilledNode     string  `json:"killed_node"`
+	KilledNode string `json:"killed_node"`
+	// KilledRole is "home" (it ran the tenant's domain) or "media".
+	KilledRole     string  `json:"killed_role"`
 	KilledAtS      float64 `json:"killed_at_s"`
 	KilledNodeLegs int     `json:"killed_node_legs"`
-	// Conversations are the calls whose media was on the killed node;
-	// Recovered those with audio back at every party before the run
+	// Conversations are the calls hit: their media was on the killed node,
+	// or their domain (the tenant's home) was; Recovered those with audio back at every party before the run
 	// ended, Lost the others.
 	Conversations int `json:"conversations"`
 	Recovered     int `json:"recovered"`
@@ -170,8 +172,8 @@ func printSummary(w io.Writer, r *Report) {
 		row("cluster", "%d nodes (parties of each call on different nodes)", r.Nodes)
 	}
 	if f := r.Failover; f != nil {
-		row("failover", "SIGKILL %s at %.1f s (%d legs): %d calls hit, %d recovered, %d lost; recovery ms p50 %.0f p99 %.0f max %.0f; %d sessions resumed elsewhere",
-			f.KilledNode, f.KilledAtS, f.KilledNodeLegs, f.Conversations, f.Recovered, f.Lost, f.RecoveryMS.P50, f.RecoveryMS.P99, f.RecoveryMS.Max, f.Resumes)
+		row("failover", "SIGKILL %s (%s) at %.1f s (%d legs): %d calls hit, %d recovered, %d lost; recovery ms p50 %.0f p99 %.0f max %.0f; %d sessions resumed elsewhere",
+			f.KilledNode, f.KilledRole, f.KilledAtS, f.KilledNodeLegs, f.Conversations, f.Recovered, f.Lost, f.RecoveryMS.P50, f.RecoveryMS.P99, f.RecoveryMS.Max, f.Resumes)
 	}
 	row("machine", "%d CPUs (%s), %.1f GiB, load %.2f at start, %.2f at end", r.Machine.CPUs, r.Machine.Model, r.Machine.MemGiB, r.Machine.Load1, r.Machine.Load1At)
 	for _, e := range r.Errors {

@@ -255,7 +255,7 @@ func (rn *runner) runOnce(ctx context.Context, calls, chats int) (*Report, error
 	rep.fill(res, e, idle, t0, t1, self0, self1, profiles)
 	rep.Nodes = len(tg.wsURLs)
 	if killed != "" {
-		e.failover.fill(rep, killed, killedLegs, windowStart)
+		e.failover.fill(rep, killed, o.KillNode, killedLegs, windowStart)
 	}
 	e.errMu.Lock()
 	rep.Errors = append(rep.Errors, e.errs...)
@@ -279,9 +279,9 @@ func (rn *runner) holdWindow(ctx context.Context, tg *target, e *env, rep *Repor
 	}
 	wait(o.KillNodeAfter)
 	defer func() { wait(o.Duration - time.Since(start)) }()
-	i, seen := tg.victim(ctx)
+	i, seen := tg.victim(ctx, o.KillNode)
 	if i < 0 {
-		rep.Errors = append(rep.Errors, "no node killed: every node runs a tenant's domain ("+describeNodes(seen)+")")
+		rep.Errors = append(rep.Errors, "no node to kill ("+o.KillNode+"): "+describeNodes(seen))
 		return "", 0
 	}
 	n := tg.nodes[i]

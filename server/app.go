@@ -88,8 +88,12 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		ICEServers: func(id auth.Identity) []iceservers.Server {
 			return iceservers.For(cfg.ICEServers, string(id.Tenant)+"/"+string(id.Subject), time.Now())
 		},
-		Route: a.routeSocket, // nil-safe: serves every socket here on a single node
+		Route:    a.routeSocket, // nil-safe: serves every socket here on a single node
+		Sessions: a.sessionObserver(),
 	})
+	if a.node != nil {
+		a.node.SetTakeover(a.takeOver)
+	}
 	a.metrics = newMetrics(a.center, a.sfu, a.sig)
 	observe = a.metrics.observeModeSwitch
 	a.metrics.reg.MustRegister(a.storage.collectors()...)

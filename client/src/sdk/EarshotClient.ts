@@ -101,7 +101,7 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
       this.emit(EarshotEvent.ConnectionStateChanged, s, err);
       this.changed();
     });
-    sig.on('session', (info) => void this.onSession(info.auth.identity, info.resumed, info.replacedLostSession));
+    sig.on('session', (info) => void this.onSession(info.auth.identity, info.resumed, info.replacedLostSession, info.recovered === true));
     sig.on('event', (type, data) => this.onServerEvent(type, data));
     sig.on('identity', (id) => {
       this.emit(EarshotEvent.IdentityChanged, id);
@@ -431,7 +431,7 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
 
   // ---- events ----
 
-  private async onSession(identity: Identity, resumed: boolean, replacedLostSession: boolean): Promise<void> {
+  private async onSession(identity: Identity, resumed: boolean, replacedLostSession: boolean, recovered = false): Promise<void> {
     if (replacedLostSession) {
       // The old session ended on the server with everything it took part in.
       for (const c of [...this.convs.values()]) this.markEnded(c.id, { conversation_id: c.id, reason: 'connection_lost' });
@@ -439,7 +439,9 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
     }
     this.emit(EarshotEvent.SessionStarted, identity, { resumed, replacedLostSession });
     this.changed();
-    if (resumed) return;
+    // A resume on a node that took the session over replayed nothing: the
+    // calls go on (media.reoffer follows), the lists are loaded again.
+    if (resumed && !recovered) return;
     const report = (e: unknown): void => this.emit(EarshotEvent.Error, e instanceof EarshotError ? e : new EarshotError(ErrorCode.Unknown, String(e)));
     if (identity.roles.includes('supervisor')) await this.refreshFloor().catch(report);
     if (identity.roles.includes('supervisor') || identity.roles.includes('agent')) {

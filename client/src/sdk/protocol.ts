@@ -69,6 +69,11 @@ export interface AuthResult {
 /** Data of a successful session.resume. */
 export interface ResumeResult extends AuthResult {
   replayed: number;
+  /**
+   * A cluster node took the session over after the node that ran it was
+   * lost: nothing was replayed; the server pushes the current state.
+   */
+  recovered?: boolean;
 }
 
 /** Data of the final, unnumbered session.closed event. */
