@@ -68,6 +68,8 @@ const (
 	// applied after all (the world changed in between); details.aborted_id
 	// names that event.
 	AuditActionAborted
+	// AuditHealthMute: a supervisor muted or unmuted call-health alerts.
+	AuditHealthMute
 )
 
 var auditActionNames = [...]string{
@@ -89,6 +91,7 @@ var auditActionNames = [...]string{
 	AuditHelpAutoClose:        "help.auto_close",
 	AuditHelpMute:             "help.mute",
 	AuditActionAborted:        "action.aborted",
+	AuditHealthMute:           "health.mute",
 }
 
 // String returns the stored name of the action.

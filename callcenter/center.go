@@ -60,6 +60,7 @@ type Center struct {
 	supervisors     map[string]Client // by session id
 	enqueueSeq      uint64
 	help            helpDesk
+	health          healthState
 
 	outMu sync.Mutex // orders deliveries; taken before mu is released
 }
@@ -81,7 +82,7 @@ func New(p Params) (*Center, error) {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Center{
+	c := &Center{
 		policy:          p.Policy,
 		queues:          p.Queues,
 		sfu:             p.SFU,
@@ -95,7 +96,9 @@ func New(p Params) (*Center, error) {
 		customers:       make(map[userKey]*Conversation),
 		customerClients: make(map[userKey]Client),
 		supervisors:     make(map[string]Client),
-	}, nil
+	}
+	c.startHealth()
+	return c, nil
 }
 
 // Policy returns the monitoring policy in force.
@@ -115,6 +118,7 @@ func (c *Center) Close() {
 		return nil
 	})
 	c.cancel()
+	c.stopHealth()
 }
 
 // do runs fn under the state lock and then delivers the events it queued, in

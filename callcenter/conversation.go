@@ -41,6 +41,13 @@ type Conversation struct {
 	// session, so the feed carries changes only.
 	floorSent map[string]string
 
+	// health is the call's live health (voice, once answered); healthView
+	// and healthTimeline its last per-second summary, shown on the floor
+	// and to monitoring supervisors.
+	health         *healthTracker
+	healthView     *HealthView
+	healthTimeline []PartyTimeline
+
 	help    *helpRequest // the agent's active help request, if any
 	journal convJournal  // what the history last recorded
 	// mirrored is the JSON of the snapshot last handed to the Mirror ("" if

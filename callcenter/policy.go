@@ -26,6 +26,8 @@ type Policy struct {
 	OfferTimeout time.Duration `yaml:"offer_timeout"`
 	// MaxChatMessageBytes bounds one chat message.
 	MaxChatMessageBytes int `yaml:"max_chat_message_bytes"`
+	// Health configures live call health and its alerts.
+	Health HealthPolicy `yaml:"health"`
 }
 
 // DefaultPolicy returns the seeds' defaults.
@@ -39,5 +41,6 @@ func DefaultPolicy() Policy {
 		NotifyAgentNames:       false,
 		OfferTimeout:           30 * time.Second,
 		MaxChatMessageBytes:    4000,
+		Health:                 DefaultHealthPolicy(),
 	}
 }

@@ -84,6 +84,9 @@ type FloorConversation struct {
 	Monitors       []MonitorView  `json:"monitors"`
 	// Help is the agent's active help request, if any (the floor's badge).
 	Help *HelpBadge `json:"help,omitempty"`
+	// Health is the call's live health from audio levels (voice calls
+	// once answered, when health is enabled; docs/call-health.md).
+	Health *HealthView `json:"health,omitempty"`
 }
 
 // SupervisorView is a monitored conversation as one of its supervisors sees
@@ -91,6 +94,8 @@ type FloorConversation struct {
 type SupervisorView struct {
 	FloorConversation
 	Mode Mode `json:"mode"`
+	// Timeline is the last minute of who talked (with Health).
+	Timeline []PartyTimeline `json:"timeline,omitempty"`
 }
 
 // AgentInfo is one row of the supervisors' agents list.
@@ -164,7 +169,7 @@ func (conv *Conversation) floorView() FloorConversation {
 	v := FloorConversation{
 		ConversationID: conv.id, Channel: conv.channel, State: conv.state, Queue: conv.queue.Name,
 		Team: conv.queue.Team, Outbound: conv.outbound, Transferred: conv.transferred, Held: conv.held,
-		CreatedAt: conv.createdAt, Monitors: []MonitorView{}, Help: conv.helpBadge(),
+		CreatedAt: conv.createdAt, Monitors: []MonitorView{}, Help: conv.helpBadge(), Health: conv.healthView,
 	}
 	if !conv.answeredAt.IsZero() {
 		t := conv.answeredAt
@@ -192,7 +197,7 @@ func (conv *Conversation) viewFor(p *participant, pol Policy) any {
 	case PartyAgent:
 		return conv.agentView(pol)
 	case PartySupervisor:
-		return SupervisorView{FloorConversation: conv.floorView(), Mode: p.mode}
+		return SupervisorView{FloorConversation: conv.floorView(), Mode: p.mode, Timeline: conv.healthTimeline}
 	}
 	return nil
 }

@@ -47,6 +47,7 @@ func NewDispatcher(p DispatcherParams) *Dispatcher {
 	d.addConversationRoutes()
 	d.addMonitorRoutes()
 	d.addHelpRoutes()
+	d.addHealthRoutes()
 	return d
 }
 
