@@ -1,6 +1,7 @@
 package callcenter
 
 import (
+	"fmt"
 	"time"
 
 	"github.com/earshot/earshot/media"
@@ -51,6 +52,17 @@ func (s PartyHealthState) String() string {
 
 // MarshalText makes states appear by name in JSON.
 func (s PartyHealthState) MarshalText() ([]byte, error) { return []byte(s.String()), nil }
+
+// UnmarshalText parses a state's wire name (for Go clients of the feed).
+func (s *PartyHealthState) UnmarshalText(b []byte) error {
+	for i, name := range partyHealthNames {
+		if i != int(PartyHealthUnknown) && name == string(b) {
+			*s = PartyHealthState(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("party health state %q: %w", b, errUnknownHealthName)
+}
 
 // healthSecond is the period of the per-second summaries (timeline bits,
 // levels) and of the floor updates.

@@ -104,3 +104,14 @@ func (r HealthRule) String() string {
 
 // MarshalText makes rules appear by name in JSON.
 func (r HealthRule) MarshalText() ([]byte, error) { return []byte(r.String()), nil }
+
+// UnmarshalText parses a rule's wire name (for Go clients of the feed).
+func (r *HealthRule) UnmarshalText(b []byte) error {
+	for i, name := range healthRuleNames {
+		if i != int(HealthRuleUnknown) && name == string(b) {
+			*r = HealthRule(i)
+			return nil
+		}
+	}
+	return fmt.Errorf("health rule %q: %w", b, errUnknownHealthName)
+}
