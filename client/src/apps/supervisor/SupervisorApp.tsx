@@ -15,6 +15,7 @@ import { ConversationPanel } from '../agent/ConversationPanel';
 import { AgentsList } from './AgentsList';
 import { ChatView } from './ChatView';
 import { Dashboard } from './Dashboard';
+import { healthRuleText } from './Health';
 import { MonitorPanel } from './MonitorPanel';
 
 export function SupervisorApp({ client, signOut }: AppProps) {
@@ -25,9 +26,13 @@ export function SupervisorApp({ client, signOut }: AppProps) {
       if (c.part === 'supervisor' && ended.reason !== 'left') notices.info(`Monitoring ended: ${endReasonText(ended.reason)}`);
     });
     const offHelp = client.on(EarshotEvent.HelpRequested, (h) => notices.info(`${h.agent.name} asks for help: ${h.reason}`));
+    const offHealth = client.on(EarshotEvent.HealthAlert, (a) => {
+      if (a.active) notices.info(`${healthRuleText(a.rule)}: ${a.customer?.name ?? 'customer'} with ${a.agent?.name ?? 'agent'}`);
+    });
     return () => {
       offEnded();
       offHelp();
+      offHealth();
     };
   }, [client]);
   const me = client.identity;
