@@ -116,7 +116,7 @@ func TestGrafanaDashboardMetricsExist(t *testing.T) {
 
 	var help struct {
 		HelpRequest struct {
-			ID string `json:"help_request_id"`
+			ID string `json:"id"`
 		} `json:"help_request"`
 	}
 	agent.do(t, "help.raise", map[string]string{"conversation_id": id, "reason": "angry customer"}, &help)
