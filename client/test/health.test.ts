@@ -49,6 +49,6 @@ describe('call health on the floor', () => {
     );
     expect(floor.sortedByAttention(s).map((r) => r.conversation_id)).toEqual(['help', 'alert', 'silent', 'calm-old', 'chat', 'calm-new']);
     // The default order is untouched.
-    expect(floor.sortedConversations(s)[0].conversation_id).toBe('calm-old');
+    expect(floor.sortedConversations(s)[0]?.conversation_id).toBe('calm-old');
   });
 });
