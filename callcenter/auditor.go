@@ -100,6 +100,8 @@ const (
 	// AuditMonitorWatchRefused: a watch could not start monitoring a
 	// conversation its agent accepted; details.code says which policy.
 	AuditMonitorWatchRefused
+	// AuditHealthMute: a supervisor muted or unmuted call-health alerts.
+	AuditHealthMute
 )
 
 var auditActionNames = [...]string{
@@ -132,6 +134,7 @@ var auditActionNames = [...]string{
 	AuditMonitorUnwatch:       "monitor.unwatch",
 	AuditMonitorWatchEnd:      "monitor.watch_end",
 	AuditMonitorWatchRefused:  "monitor.watch_refused",
+	AuditHealthMute:           "health.mute",
 }
 
 // String returns the stored name of the action.

@@ -70,6 +70,7 @@ type Center struct {
 	enqueueSeq      uint64
 	help            helpDesk
 	watches         map[WatchID]*watch // pending watches (watch.go)
+	health          healthState
 
 	outMu sync.Mutex // orders deliveries; taken before mu is released
 }
@@ -97,7 +98,7 @@ func New(p Params) (*Center, error) {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Center{
+	c := &Center{
 		policy:          p.Policy,
 		queues:          p.Queues,
 		media:           p.Media,
@@ -112,7 +113,9 @@ func New(p Params) (*Center, error) {
 		customers:       make(map[userKey]*Conversation),
 		customerClients: make(map[userKey]Client),
 		supervisors:     make(map[string]Client),
-	}, nil
+	}
+	c.startHealth()
+	return c, nil
 }
 
 // Policy returns the monitoring policy in force.
@@ -132,6 +135,7 @@ func (c *Center) Close() {
 		return nil
 	})
 	c.cancel()
+	c.stopHealth()
 }
 
 // do runs fn under the state lock and then delivers the events it queued, in

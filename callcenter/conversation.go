@@ -48,6 +48,13 @@ type Conversation struct {
 	pci    *pciPause
 	pciSeq uint64
 
+	// health is the call's live health (voice, once answered); healthView
+	// and healthTimeline its last per-second summary, shown on the floor
+	// and to monitoring supervisors.
+	health         *healthTracker
+	healthView     *HealthView
+	healthTimeline []PartyTimeline
+
 	help *helpRequest // the agent's active help request, if any
 	// recording is the recording in progress (voice), nil if none;
 	// customerUnrecorded is set while the customer is left out of

@@ -76,6 +76,7 @@ var (
 	errNoSFU              = errors.New("an SFU is required")
 	errNoAuditor          = errors.New("an Auditor is required")
 	errUnknownAuditAction = errors.New("unknown audit action")
+	errUnknownHealthName  = errors.New("unknown call-health name")
 	errUnknownHelpStatus  = errors.New("unknown help status")
 )
 

@@ -40,4 +40,7 @@ const (
 	// EventHelpUpdated carries a help request's new state to its agent, its
 	// provider and the supervisors who were shown it.
 	EventHelpUpdated = "help.updated"
+	// EventHealthAlert tells a supervisor that a call-health rule rose or
+	// cleared on a conversation of its floor (none when muted).
+	EventHealthAlert = "health.alert"
 )

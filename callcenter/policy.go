@@ -37,6 +37,8 @@ type Policy struct {
 	// monitoring a voice conversation has to connect its leg
 	// (monitor.connect) before that monitoring ends.
 	WatchConnectTimeout time.Duration `yaml:"watch_connect_timeout"`
+	// Health configures live call health and its alerts.
+	Health HealthPolicy `yaml:"health"`
 }
 
 // DefaultPolicy returns the seeds' defaults.
@@ -53,5 +55,6 @@ func DefaultPolicy() Policy {
 		Recording:              RecordingPolicy{Mode: RecordOff},
 		PCIPauseMax:            10 * time.Minute,
 		WatchConnectTimeout:    30 * time.Second,
+		Health:                 DefaultHealthPolicy(),
 	}
 }

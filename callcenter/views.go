@@ -95,6 +95,9 @@ type FloorConversation struct {
 	// PCIPause is set while no supervisor hears the customer ("paused
 	// (PCI)" on the console).
 	PCIPause *PCIPauseView `json:"pci_pause,omitempty"`
+	// Health is the call's live health from audio levels (voice calls
+	// once answered, when health is enabled; docs/call-health.md).
+	Health *HealthView `json:"health,omitempty"`
 }
 
 // SupervisorView is a monitored conversation as one of its supervisors sees
@@ -102,6 +105,8 @@ type FloorConversation struct {
 type SupervisorView struct {
 	FloorConversation
 	Mode Mode `json:"mode"`
+	// Timeline is the last minute of who talked (with Health).
+	Timeline []PartyTimeline `json:"timeline,omitempty"`
 }
 
 // AgentInfo is one row of the supervisors' agents list.
@@ -178,7 +183,7 @@ func (conv *Conversation) floorView() FloorConversation {
 		ConversationID: conv.id, Channel: conv.channel, State: conv.state, Queue: conv.queue.Name,
 		Team: conv.queue.Team, Outbound: conv.outbound, Transferred: conv.transferred, Held: conv.held,
 		CreatedAt: conv.createdAt, Monitors: []MonitorView{}, Help: conv.helpBadge(), Recording: conv.recording != nil,
-		PCIPause: conv.pciView(),
+		PCIPause: conv.pciView(), Health: conv.healthView,
 	}
 	if !conv.answeredAt.IsZero() {
 		t := conv.answeredAt
@@ -206,7 +211,7 @@ func (conv *Conversation) viewFor(p *participant, pol Policy) any {
 	case PartyAgent:
 		return conv.agentView(pol)
 	case PartySupervisor:
-		return SupervisorView{FloorConversation: conv.floorView(), Mode: p.mode}
+		return SupervisorView{FloorConversation: conv.floorView(), Mode: p.mode, Timeline: conv.healthTimeline}
 	}
 	return nil
 }

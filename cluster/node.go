@@ -51,11 +51,11 @@ type Node struct {
 	sessions jetstream.KeyValue
 	convKV   jetstream.KeyValue
 	sessW    *SessionWriter
-	dir     *Directory
-	convs   *ConversationWriter
-	placer  *Placer
-	host    *mediaHost  // nil without an SFU
-	media   *MediaPlane // nil without an SFU
+	dir      *Directory
+	convs    *ConversationWriter
+	placer   *Placer
+	host     *mediaHost  // nil without an SFU
+	media    *MediaPlane // nil without an SFU
 
 	mu     sync.Mutex
 	member *member // nil until Start

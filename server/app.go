@@ -53,7 +53,11 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.sfu, err = media.New(media.Params{Config: cfg.Media, Logger: log.With("component", "media")})
+	mediaCfg := cfg.Media
+	// Without call health nobody reads the levels: the forwarding path
+	// skips counting them.
+	mediaCfg.NoLevels = mediaCfg.NoLevels || !cfg.Policy.Health.Enabled
+	a.sfu, err = media.New(media.Params{Config: mediaCfg, Logger: log.With("component", "media")})
 	if err != nil {
 		return nil, fmt.Errorf("media: %w", err)
 	}

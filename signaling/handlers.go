@@ -48,6 +48,7 @@ func NewDispatcher(p DispatcherParams) *Dispatcher {
 	d.addMonitorRoutes()
 	d.addHelpRoutes()
 	d.addWatchRoutes()
+	d.addHealthRoutes()
 	return d
 }
 

@@ -107,6 +107,8 @@ var requestDecoders = map[string]dataDecoder{
 	"monitor.unwatch": decodeAs[watchRef](),
 	"monitor.watches": emptyData,
 	"monitor.connect": decodeAs[connectReq](),
+	"health.mute":     decodeAs[helpMuteReq](),
+	"health.settings": emptyData,
 }
 
 func errIf(err, as error) error {
@@ -166,6 +168,7 @@ func FuzzRequestData(f *testing.F) {
 		"help.raise":             `{"conversation_id":"c1","reason":"angry customer","comment":"please join"}`,
 		"help.accept":            `{"help_request_id":"h1"}`,
 		"help.mute":              `{"on":false}`,
+		"health.mute":            `{"on":true}`,
 		"conversation.mute":      `{"conversation_id":"c1","on":null}`,
 		"conversation.end":       `{"conversation_id":"c1","extra":1}`,
 		"floor.conversations":    `{"a":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}`,

@@ -22,6 +22,8 @@ import type {
   CustomerView,
   EndedEvent,
   FloorConversation,
+  HealthAlert,
+  HealthSettings,
   HelpRequestView,
   Identity,
   MessageKind,
@@ -196,6 +198,18 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
   /** Simulates a network drop (the session resumes); for demos and tests. */
   dropConnection(): void {
     this.engine.signal.dropConnection();
+  }
+
+  // ---- supervisors: call health ----
+
+  /** The call-health rules in force and whether the user muted health alerts. */
+  async healthSettings(): Promise<HealthSettings> {
+    return this.request('health.settings', {});
+  }
+
+  /** Mutes (on) or unmutes the user's call-health alerts; the floor keeps showing health. */
+  async muteHealth(on: boolean): Promise<boolean> {
+    return (await this.request('health.mute', { on })).muted;
   }
 
   // ---- every role ----
@@ -510,6 +524,9 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
       case ServerEvent.HelpRequested:
       case ServerEvent.HelpUpdated:
         this.help.applyEvent(type === ServerEvent.HelpRequested, data as HelpRequestView);
+        break;
+      case ServerEvent.HealthAlert:
+        this.emit(EarshotEvent.HealthAlert, data as HealthAlert);
         break;
       case ServerEvent.FloorAgent:
         this.floorState = floor.upsertAgent(this.floorState, data as AgentInfo);

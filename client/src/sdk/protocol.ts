@@ -211,6 +211,68 @@ export interface FloorConversation {
   help?: HelpBadge;
   /** Set while a PCI pause is on: shown as "paused (PCI)"; no supervisor hears the customer. */
   pci_pause?: PCIPauseView;
+  /** Live call health from audio levels (voice, once answered; docs/call-health.md). */
+  health?: HealthView;
+}
+
+/** A party's audio as call health reads it. */
+export type PartyHealthState = 'talking' | 'quiet' | 'held' | 'muted' | 'no_audio';
+
+/** Call-health alert rules. */
+export type HealthRule = 'long_silence' | 'over_talk' | 'agent_talk_ratio' | 'raised_voice';
+
+/** One audible party's health. */
+export interface PartyHealth {
+  role: PartyRole;
+  name: string;
+  state: PartyHealthState;
+  talk_s: number;
+  /** Mean RFC 6464 level over the last second, -127 (silence) to 0. */
+  level_dbov: number;
+}
+
+/** A voice call's live health; whole seconds, updated at most once a second. */
+export interface HealthView {
+  parties: PartyHealth[];
+  customer_talk_s: number;
+  agent_talk_s: number;
+  silence_s: number;
+  longest_silence_s: number;
+  over_talk_s: number;
+  over_talk_count: number;
+  /** Rules raised now. */
+  alerts: HealthRule[];
+}
+
+/** Who talked in each of the last 60 seconds ('1'), oldest first. */
+export interface PartyTimeline {
+  role: PartyRole;
+  name: string;
+  talked: string;
+}
+
+/** Payload of health.alert: a rule raised (active) or cleared. */
+export interface HealthAlert {
+  conversation_id: string;
+  rule: HealthRule;
+  active: boolean;
+  at: string;
+  value: number;
+  queue: string;
+  agent?: UserRef;
+  customer?: UserRef;
+}
+
+/** The response of health.settings. */
+export interface HealthSettings {
+  enabled: boolean;
+  muted: boolean;
+  long_silence_s: number;
+  over_talk_share: number;
+  agent_talk_share: number;
+  min_talk_s: number;
+  raised_level_dbov: number;
+  raised_for_s: number;
 }
 
 /** Help request statuses. */
@@ -261,6 +323,8 @@ export interface HelpAccepted {
  */
 export interface SupervisorView extends FloorConversation {
   mode: Mode;
+  /** With health: the last minute of who talked. */
+  timeline?: PartyTimeline[];
 }
 
 /** One row of the supervisors' agents list (also an agent's own state). */
@@ -318,6 +382,7 @@ export const ServerEvent = {
   HelpRequested: 'help.requested',
   HelpUpdated: 'help.updated',
   MediaReoffer: 'media.reoffer',
+  HealthAlert: 'health.alert',
   SessionClosed: 'session.closed',
 } as const;
 
@@ -345,6 +410,7 @@ export interface ServerEventPayloads {
   'floor.agent': AgentInfo;
   'help.requested': HelpRequestView;
   'help.updated': HelpRequestView;
+  'health.alert': HealthAlert;
   'session.closed': SessionClosed;
 }
 
@@ -383,6 +449,8 @@ export interface Requests {
   'help.close': { req: { help_request_id: string }; res: { help_request: HelpRequestView } };
   'help.list': { req: Record<string, never>; res: { help_requests: HelpRequestView[]; muted: boolean } };
   'help.mute': { req: { on: boolean }; res: { muted: boolean } };
+  'health.settings': { req: Record<string, never>; res: HealthSettings };
+  'health.mute': { req: { on: boolean }; res: { muted: boolean } };
 }
 
 /** A request type the SDK knows. */

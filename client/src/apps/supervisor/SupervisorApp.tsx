@@ -15,6 +15,7 @@ import { ConversationPanel } from '../agent/ConversationPanel';
 import { AgentsList } from './AgentsList';
 import { ChatView } from './ChatView';
 import { Dashboard } from './Dashboard';
+import { healthRuleText } from './Health';
 import { MonitorPanel } from './MonitorPanel';
 
 export function SupervisorApp({ client, signOut }: AppProps) {
@@ -27,11 +28,15 @@ export function SupervisorApp({ client, signOut }: AppProps) {
     const offHelp = client.on(EarshotEvent.HelpRequested, (h) => notices.info(`${h.agent.name} asks for help: ${h.reason}`));
     const offWatch = client.on(EarshotEvent.WatchStarted, (c) => notices.info(`Watch started: now listening to ${(c.view as { agent?: { name: string } }).agent?.name ?? 'the agent'}'s call`));
     const offRefused = client.on(EarshotEvent.WatchRefused, (r) => notices.info(`A watch could not start monitoring: ${r.message}`));
+    const offHealth = client.on(EarshotEvent.HealthAlert, (a) => {
+      if (a.active) notices.info(`${healthRuleText(a.rule)}: ${a.customer?.name ?? 'customer'} with ${a.agent?.name ?? 'agent'}`);
+    });
     return () => {
       offEnded();
       offHelp();
       offWatch();
       offRefused();
+      offHealth();
     };
   }, [client]);
   const me = client.identity;
