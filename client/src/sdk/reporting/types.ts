@@ -20,6 +20,7 @@ export const AUDIT_ACTIONS = [
   'help.mute',
   'action.aborted',
   'media.failover',
+  'conversation.restored',
   'pci.pause',
   'pci.resume',
   'pci.auto_resume',
