@@ -247,6 +247,11 @@ func (h *healthTracker) step(dt time.Duration, in healthInput, pol HealthPolicy)
 func (t *partyTrack) observe(dt time.Duration, p partyInput, held bool, pol HealthPolicy) (started, stopped time.Duration) {
 	var d media.LegLevels
 	if p.measured {
+		if t.havePrev && (p.levels.Leg != t.prev.Leg || p.levels.Packets < t.prev.Packets) {
+			// A new leg (re-negotiated after a failover): its counters
+			// start again from zero.
+			t.havePrev = false
+		}
 		if t.havePrev {
 			d = media.LegLevels{
 				Packets: p.levels.Packets - t.prev.Packets, Voiced: p.levels.Voiced - t.prev.Voiced,

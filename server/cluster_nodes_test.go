@@ -238,6 +238,24 @@ func TestClusterOfThreeNodes(t *testing.T) {
 		}
 	})
 
+	// The call's media is on node-a, its domain on node-c: call health comes
+	// from the levels node-a reports over NATS.
+	t.Run("call health of remotely placed media", func(t *testing.T) {
+		if _, err := sup2.sig.WaitEvent(ctxT(t), 0, "floor.conversation", func(b json.RawMessage) bool {
+			var row struct {
+				ConversationID string `json:"conversation_id"`
+				Health         *struct {
+					CustomerTalkS float64 `json:"customer_talk_s"`
+					AgentTalkS    float64 `json:"agent_talk_s"`
+				} `json:"health"`
+			}
+			return json.Unmarshal(b, &row) == nil && row.ConversationID == id && row.Health != nil &&
+				row.Health.CustomerTalkS > 0 && row.Health.AgentTalkS > 0
+		}); err != nil {
+			t.Fatal(err)
+		}
+	})
+
 	t.Run("help raised on one node accepted on another", func(t *testing.T) {
 		mark := sup2.sig.Mark()
 		hid := raise(t, agent, id, "refund question")
