@@ -42,19 +42,21 @@ export function AgentsList({
                 <Elapsed since={a.since} />
               </span>
               <span class="agent-conv">{conv ? `${conv.channel === 'voice' ? 'Call' : 'Chat'} with ${conv.customer?.name ?? 'customer'}` : ''}</span>
-              <button type="button" class="small" disabled={!canMonitor || busy} aria-label={`Monitor ${a.name}`} onClick={() => conv && onMonitor(conv.conversation_id)}>
-                Monitor
-              </button>
-              {!watches.some((w) => w.agent.user_id === a.user_id) && (
-                <>
-                  <button type="button" class="small" disabled={busy} aria-label={`Watch ${a.name}'s next call`} onClick={() => watch(a.user_id, 'next')}>
-                    Watch next
-                  </button>
-                  <button type="button" class="small" disabled={busy} aria-label={`Watch every call of ${a.name}`} onClick={() => watch(a.user_id, 'all')}>
-                    Watch all
-                  </button>
-                </>
-              )}
+              <span class="agent-actions">
+                <button type="button" class="small" disabled={!canMonitor || busy} aria-label={`Monitor ${a.name}`} onClick={() => conv && onMonitor(conv.conversation_id)}>
+                  Monitor
+                </button>
+                {!watches.some((w) => w.agent.user_id === a.user_id) && (
+                  <>
+                    <button type="button" class="small" disabled={busy} aria-label={`Watch ${a.name}'s next call`} onClick={() => watch(a.user_id, 'next')}>
+                      Watch next
+                    </button>
+                    <button type="button" class="small" disabled={busy} aria-label={`Watch every call of ${a.name}`} onClick={() => watch(a.user_id, 'all')}>
+                      Watch all
+                    </button>
+                  </>
+                )}
+              </span>
             </li>
           );
         })}
