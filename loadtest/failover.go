@@ -27,6 +27,9 @@ import (
 // resumeRetry is the pause between resume attempts on the next node.
 const resumeRetry = 100 * time.Millisecond
 
+// reofferAttempts bounds the tries of one re-offer (the SDK's count).
+const reofferAttempts = 4
+
 // failoverStats are a run's failover tallies.
 type failoverStats struct {
 	mu       sync.Mutex
@@ -110,7 +113,17 @@ func (c *voiceCall) watchReoffers(p *voiceParty) {
 		from = p.sig.Mark()
 		c.beginOutage()
 		c.paused.Add(1)
-		err = c.reoffer(ctx, p)
+		// As the SDK: a node that just took the call over may be busy with
+		// every other call's re-offer; a failed attempt is tried again.
+		for attempt := 1; ; attempt++ {
+			if err = c.reoffer(ctx, p); err == nil || attempt >= reofferAttempts || ctx.Err() != nil {
+				break
+			}
+			select {
+			case <-ctx.Done():
+			case <-time.After(time.Duration(attempt) * 500 * time.Millisecond):
+			}
+		}
 		c.paused.Add(-1)
 		if err != nil {
 			c.env.reportError(fmt.Errorf("call %d %s: re-offer: %w", c.idx, p.role, err))

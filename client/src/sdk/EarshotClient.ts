@@ -12,6 +12,7 @@ import { EarshotEvent, type EarshotCallbacks } from './events';
 import type { ConversationState, MyPart } from './model/conversationState';
 import { HelpRequests } from './model/HelpRequests';
 import { VoiceCall } from './model/VoiceCall';
+import type { VoiceLeg } from './transport/VoiceLeg';
 import { withDefaults, type ClientOptions } from './options';
 import type {
   AgentInfo,
@@ -72,6 +73,9 @@ export function partOfView(v: ConversationView): MyPart {
 }
 
 /** The Earshot client. */
+/** How many times a re-offer after a failover is tried before giving up. */
+const reofferAttempts = 4;
+
 export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
   private readonly engine: Engine;
   private readonly opts: ClientOptions;
@@ -549,7 +553,20 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
     const old = st?.call;
     if (!st || !old) return;
     const mic = old.leg.microphone;
-    const { leg } = await this.engine.negotiate(mic, (offer) => this.request('conversation.reoffer', { conversation_id: id, offer }));
+    // A node that just took the call over may be busy with every other
+    // call's re-offer: a failed attempt is tried again, a few times.
+    let leg: VoiceLeg | undefined;
+    for (let attempt = 0; ; attempt++) {
+      try {
+        leg = (await this.engine.negotiate(mic, (offer) => this.request('conversation.reoffer', { conversation_id: id, offer }), true)).leg;
+        break;
+      } catch (e) {
+        const code = e instanceof EarshotError ? e.code : ErrorCode.Unknown;
+        const retryable = code === ErrorCode.MediaFailed || code === ErrorCode.WebRTCFailed || code === ErrorCode.Timeout || code === ErrorCode.BadState;
+        if (!retryable || attempt >= reofferAttempts - 1 || !this.convs.get(id) || this.endedIds.has(id)) throw e;
+        await new Promise((r) => setTimeout(r, 500 * (attempt + 1)));
+      }
+    }
     const cur = this.convs.get(id);
     if (!cur || cur.call !== old || this.endedIds.has(id)) {
       leg.close(true); // ended or replaced meanwhile

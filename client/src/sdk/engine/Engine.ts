@@ -63,11 +63,13 @@ export class Engine {
 
   /**
    * Creates a leg, sends its offer with send, and applies the answer from
-   * the response. On any failure the leg (and microphone) is closed.
+   * the response. On any failure the leg is closed, and the microphone
+   * stopped unless keepMicrophone (a re-offer that will be tried again).
    */
   async negotiate<R extends { answer: string }>(
     microphone: MediaStreamTrack | null,
     send: (offer: string) => Promise<R>,
+    keepMicrophone = false,
   ): Promise<{ res: R; leg: VoiceLeg }> {
     let leg: VoiceLeg;
     try {
@@ -76,7 +78,7 @@ export class Engine {
         microphone,
       );
     } catch (e) {
-      microphone?.stop();
+      if (!keepMicrophone) microphone?.stop();
       throw toEarshotError(e, ErrorCode.Unsupported);
     }
     try {
@@ -86,7 +88,7 @@ export class Engine {
       await leg.acceptAnswer(res.answer);
       return { res, leg };
     } catch (e) {
-      leg.close();
+      leg.close(keepMicrophone);
       throw toEarshotError(e, ErrorCode.WebRTCFailed);
     }
   }
