@@ -34,6 +34,9 @@ type MediaGroup interface {
 	// StartRecording, StopRecording and ExcludeFromRecording are
 	// media.Group's recording (media/recording.go): one Ogg Opus file per
 	// speaking leg, written off the forwarding path.
+	// Locator says where the group lives, for the conversation's record:
+	// in a cluster the node carrying it ("" on a single node).
+	Locator() string
 	StartRecording(p media.RecordingParams) error
 	StopRecording() ([]media.RecordedFile, error)
 	ExcludeFromRecording(id media.LegID, excluded bool) error
@@ -49,6 +52,14 @@ type MediaLeg interface {
 	AddICECandidate(c webrtc.ICECandidateInit) error
 }
 
+// MediaAdopter is a MediaPlane that can take over the media group of a
+// conversation whose domain ran on a lost node (a cluster's): the group
+// goes on forwarding on its node, and the legs listed come with it, ended
+// (onLegClosed) as any leg. locator is the record's Locator.
+type MediaAdopter interface {
+	AdoptGroup(id, locator string, onLost func(), onLegClosed func(media.LegID, error)) (MediaGroup, map[media.LegID]MediaLeg, error)
+}
+
 // LocalMedia is the MediaPlane of one node: groups on its own SFU.
 type LocalMedia struct{ SFU *media.SFU }
 
@@ -61,6 +72,9 @@ func (m LocalMedia) NewGroup(id string, _ func()) (MediaGroup, error) {
 
 // LocalGroup adapts *media.Group to MediaGroup.
 type LocalGroup struct{ *media.Group }
+
+// Locator is "": a single node's group needs no address.
+func (g LocalGroup) Locator() string { return "" }
 
 // AddLeg adds a leg to the local group.
 func (g LocalGroup) AddLeg(ctx context.Context, p media.LegParams) (MediaLeg, error) {

@@ -4,6 +4,7 @@ import (
 	"time"
 
 	"github.com/earshot/earshot/auth"
+	"github.com/earshot/earshot/media"
 )
 
 // Mirror is told the routing-relevant state of every live conversation after
@@ -48,6 +49,9 @@ type ConversationSnapshot struct {
 	// Parties are the customer, the agent and the monitoring supervisors,
 	// in the order they joined.
 	Parties []PartySnapshot `json:"parties"`
+	// MediaNode locates the conversation's media group (MediaGroup.Locator):
+	// a node taking the conversation over adopts the group there.
+	MediaNode string `json:"media_node,omitempty"`
 }
 
 // PartySnapshot is one party of a ConversationSnapshot.
@@ -58,10 +62,12 @@ type PartySnapshot struct {
 	Teams   []auth.TeamID `json:"teams"`
 	Role    PartyRole     `json:"role"`
 	// Session is the signaling session the party's events go to.
-	Session  string    `json:"session,omitempty"`
-	Muted    bool      `json:"muted"`
-	TalkBack bool      `json:"talk_back"`
-	JoinedAt time.Time `json:"joined_at"`
+	Session string `json:"session,omitempty"`
+	// Leg is the party's voice leg in the media group, if it has one.
+	Leg      media.LegID `json:"leg,omitempty"`
+	Muted    bool        `json:"muted"`
+	TalkBack bool        `json:"talk_back"`
+	JoinedAt time.Time   `json:"joined_at"`
 	// Mode, ModeSince and Reason are set for supervisors only.
 	Mode      Mode       `json:"mode,omitempty"`
 	ModeSince *time.Time `json:"mode_since,omitempty"`
@@ -82,6 +88,9 @@ func (conv *Conversation) mirrorSnapshot() ConversationSnapshot {
 	if conv.offeredTo != nil {
 		s.OfferedTo = conv.offeredTo.key.user
 	}
+	if conv.group != nil {
+		s.MediaNode = conv.group.Locator()
+	}
 	for _, p := range conv.parties {
 		ps := PartySnapshot{
 			PartyID: p.id, UserID: p.user.user, Name: p.name, Teams: append([]auth.TeamID{}, p.teams...),
@@ -89,6 +98,9 @@ func (conv *Conversation) mirrorSnapshot() ConversationSnapshot {
 		}
 		if p.client != nil {
 			ps.Session = p.client.ID()
+		}
+		if p.leg != nil {
+			ps.Leg = p.leg.ID()
 		}
 		if p.role == PartySupervisor {
 			since := p.modeSince

@@ -3,8 +3,11 @@ package callcenter
 import (
 	"slices"
 	"sort"
+	"strconv"
+	"strings"
 
 	"github.com/earshot/earshot/auth"
+	"github.com/earshot/earshot/media"
 )
 
 // A cluster node that takes over a tenant whose node was lost rebuilds the
@@ -12,8 +15,11 @@ import (
 // records) and the tenant's sessions (adopted by signaling). Everything a
 // snapshot holds comes back as it was — parties, roles, each supervisor's
 // mode (a Listen supervisor comes back silent), hold, mute, talk-back, the
-// PCI pause — and each voice conversation gets a new media group: every
-// party is asked to re-offer when its session resumes (Adopted). What no
+// PCI pause. A voice conversation whose media group still runs on a
+// surviving node keeps it (MediaAdopter): its audio never stopped, and only
+// a party without a live leg there re-offers; one whose group died with the
+// lost node gets a new group, and every party re-offers when its session
+// resumes (Adopted). What no
 // snapshot holds is lost and said so in docs/cluster.md: help requests,
 // pending watches, agents' Ready choice (they come back Not Ready) and the
 // recording (a new one starts if the policy records the call).
@@ -26,6 +32,9 @@ type RestoreResult struct {
 	// Restored are the conversations rebuilt; Dropped those that could not
 	// be (their customer's session was not adopted).
 	Restored, Dropped int
+	// MediaKept counts the voice legs taken over with their media group:
+	// their audio never stopped.
+	MediaKept int
 }
 
 // Restore rebuilds conversations from snapshots of a lost node. session
@@ -34,15 +43,36 @@ type RestoreResult struct {
 func (c *Center) Restore(snaps []ConversationSnapshot, from string, session func(id string) Client) RestoreResult {
 	var res RestoreResult
 	sort.Slice(snaps, func(i, j int) bool { return snaps[i].CreatedAt.Before(snaps[j].CreatedAt) })
+	adopted := c.adoptGroups(snaps) // over the network: before the lock
 	_ = c.do(func(ob *outbox) error {
 		for _, s := range snaps {
 			if c.closed || c.conversations[s.ID] != nil || s.State == ConvEnded {
 				continue
 			}
-			if c.restoreLocked(ob, s, from, session) {
+			if c.restoreLocked(ob, s, from, session, adopted[s.ID]) {
 				res.Restored++
+				if a := adopted[s.ID]; a != nil {
+					res.MediaKept += len(a.taken)
+				}
 			} else {
 				res.Dropped++
+			}
+		}
+		// Groups of conversations not restored, and legs of parties that
+		// did not come back, are closed.
+		for _, a := range adopted {
+			if a == nil {
+				continue
+			}
+			if !a.used {
+				ob.after(a.g.Close)
+				continue
+			}
+			for id := range a.legs {
+				if !a.taken[id] {
+					g, lid := a.g, id
+					ob.after(func() { _ = g.RemoveLeg(lid) })
+				}
 			}
 		}
 		c.dispatchLocked(ob)
@@ -51,8 +81,56 @@ func (c *Center) Restore(snaps []ConversationSnapshot, from string, session func
 	return res
 }
 
+// adoptedGroup is a conversation's media group taken over from a lost
+// node's domain, with its live legs.
+type adoptedGroup struct {
+	g     MediaGroup
+	legs  map[media.LegID]MediaLeg
+	taken map[media.LegID]bool // legs given back to their parties
+	used  bool
+}
+
+// adoptGroups takes over, where the media plane can (a cluster's), the
+// media groups the snapshots name: their calls go on forwarding, and only
+// parties without a live leg there re-offer. A group that cannot be
+// adopted (its node is gone too) is replaced by a new one in restoreLocked.
+func (c *Center) adoptGroups(snaps []ConversationSnapshot) map[ConversationID]*adoptedGroup {
+	out := map[ConversationID]*adoptedGroup{}
+	ad, ok := c.media.(MediaAdopter)
+	if !ok {
+		return out
+	}
+	for _, s := range snaps {
+		if s.Channel != ChannelVoice || s.MediaNode == "" || s.State == ConvEnded || c.Live(s.ID) {
+			continue
+		}
+		cid := s.ID
+		g, legs, err := ad.AdoptGroup(string(cid), s.MediaNode, func() { c.groupLost(cid, 1) }, func(id media.LegID, _ error) { c.legClosed(cid, id) })
+		if err != nil {
+			c.log.Info("restore: media not adopted; the parties re-offer", "conversation", cid, "node", s.MediaNode, "err", err)
+			continue
+		}
+		out[cid] = &adoptedGroup{g: g, legs: legs, taken: map[media.LegID]bool{}}
+	}
+	return out
+}
+
+// legSeqOf is the sequence number in a re-negotiated leg's id ("<party>~n"),
+// 0 for a party's first leg.
+func legSeqOf(id media.LegID) int {
+	_, n, ok := strings.Cut(string(id), "~")
+	if !ok {
+		return 0
+	}
+	v, err := strconv.Atoi(n)
+	if err != nil {
+		return 0
+	}
+	return v
+}
+
 // restoreLocked rebuilds one conversation; false if it cannot be.
-func (c *Center) restoreLocked(ob *outbox, s ConversationSnapshot, from string, session func(string) Client) bool {
+func (c *Center) restoreLocked(ob *outbox, s ConversationSnapshot, from string, session func(string) Client, adopted *adoptedGroup) bool {
 	q, ok := c.queueFor(s.Tenant, s.Queue)
 	if !ok {
 		q = QueueConfig{Name: s.Queue, Team: s.Team, Tenant: s.Tenant}
@@ -105,7 +183,19 @@ func (c *Center) restoreLocked(ob *outbox, s ConversationSnapshot, from string, 
 		conv.pci = &pciPause{since: c.now(), seq: conv.pciSeq, role: PartyAgent, by: agent.user, name: agent.name}
 	}
 	if conv.channel == ChannelVoice {
-		if err := c.newGroup(conv); err != nil {
+		if adopted != nil {
+			conv.group, conv.groupGen = adopted.g, 1 // the generation adoptGroups' onLost names
+			adopted.used = true
+			for _, p := range conv.parties {
+				if l := adopted.legs[snapLeg(s, p.id)]; l != nil && !legDead(l) {
+					p.leg, p.legSeq = l, legSeqOf(l.ID())
+					adopted.taken[l.ID()] = true
+				}
+			}
+			if err := c.syncMediaLocked(conv); err != nil {
+				c.log.Error("restore: routes of the adopted media", "conversation", conv.id, "err", err)
+			}
+		} else if err := c.newGroup(conv); err != nil {
 			c.log.Error("restore: no media group", "conversation", conv.id, "err", err)
 			return false
 		}
@@ -183,4 +273,14 @@ func (c *Center) Live(id ConversationID) bool {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	return c.conversations[id] != nil
+}
+
+// snapLeg is the leg the snapshot names for party id.
+func snapLeg(s ConversationSnapshot, id PartyID) media.LegID {
+	for _, ps := range s.Parties {
+		if ps.PartyID == id {
+			return ps.Leg
+		}
+	}
+	return ""
 }

@@ -30,6 +30,9 @@ type mediaHost struct {
 	sub    *nats.Subscription
 	stop   chan struct{} // closed by close: ends reportLevels
 	done   chan struct{}
+	// alive says whether a node is in the directory (adoption checks that
+	// the group's control node is really gone).
+	alive func(NodeID) bool
 }
 
 // levelsInterval is how often a media host reports audio levels: the
@@ -37,16 +40,26 @@ type mediaHost struct {
 const levelsInterval = 100 * time.Millisecond
 
 type hostedGroup struct {
-	g       *media.Group
+	g *media.Group
+	// control is the node driving the group; guarded by mediaHost.mu (it
+	// changes when a node that took a lost node's tenant over adopts it).
 	control NodeID
+	// orphaned is set while control is lost and nobody adopted the group;
+	// the timer closes it at the end of orphanGrace.
+	orphaned *time.Timer
 }
+
+// orphanGrace is how long a group whose control node was lost keeps
+// forwarding, waiting for the node that takes the tenant over to adopt it
+// (the heartbeat TTL to notice the loss, then the clients' reconnection).
+const orphanGrace = 30 * time.Second
 
 // addLegTimeout bounds one leg negotiation on the host; the answer needs no
 // gathering, so this only guards against a stuck host.
 const addLegTimeout = 5 * time.Second
 
-func startMediaHost(nc *nats.Conn, cluster string, self NodeID, sfu *media.SFU, log *slog.Logger) (*mediaHost, error) {
-	h := &mediaHost{cluster: cluster, sfu: sfu, nc: nc, log: log, groups: map[string]*hostedGroup{}, stop: make(chan struct{}), done: make(chan struct{})}
+func startMediaHost(nc *nats.Conn, cluster string, self NodeID, sfu *media.SFU, alive func(NodeID) bool, log *slog.Logger) (*mediaHost, error) {
+	h := &mediaHost{cluster: cluster, sfu: sfu, nc: nc, log: log, alive: alive, groups: map[string]*hostedGroup{}, stop: make(chan struct{}), done: make(chan struct{})}
 	sub, err := nc.Subscribe(mediaSubject(cluster, self), h.serve)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: media host subscribe: %w", err)
@@ -66,6 +79,10 @@ func (h *mediaHost) serve(m *nats.Msg) {
 			files, err := h.stopRecording(req)
 			rep = replyOf(err)
 			rep.Files = toWireFiles(files)
+		} else if req.Op == opAdopt {
+			legs, err := h.adopt(req)
+			rep = replyOf(err)
+			rep.Legs = legs
 		} else {
 			rep = replyOf(h.do(req))
 		}
@@ -103,8 +120,11 @@ func (h *mediaHost) do(req mediaRequest) error {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), addLegTimeout)
 		defer cancel()
-		group, control := req.Group, req.Control
+		group := req.Group
 		_, err = hg.g.AddLeg(ctx, media.LegParams{ID: req.Leg, Offer: req.Offer, OnClosed: func(id media.LegID, reason error) {
+			h.mu.Lock()
+			control := hg.control // whoever drives the group when the leg ends
+			h.mu.Unlock()
 			h.legEnded(control, group, id, reason)
 		}})
 		return err
@@ -203,23 +223,57 @@ func (h *mediaHost) legEnded(control NodeID, group string, id media.LegID, reaso
 	}
 }
 
-// controlLost closes the groups a lost node controlled.
+// controlLost orphans the groups a lost node controlled: they keep
+// forwarding as routed until the node that takes the tenant over adopts
+// them, or orphanGrace passes and they are closed.
 func (h *mediaHost) controlLost(node NodeID) {
 	h.mu.Lock()
-	var gone []*media.Group
+	defer h.mu.Unlock()
+	n := 0
 	for id, hg := range h.groups {
-		if hg.control == node {
-			gone = append(gone, hg.g)
-			delete(h.groups, id)
+		if hg.control != node || hg.orphaned != nil {
+			continue
 		}
+		n++
+		hg.orphaned = time.AfterFunc(orphanGrace, func() { h.closeOrphan(id, hg) })
 	}
+	if n > 0 {
+		h.log.Warn("media of a lost control node: waiting for adoption", "node", node, "groups", n, "grace", orphanGrace)
+	}
+}
+
+// closeOrphan closes a group nobody adopted in time.
+func (h *mediaHost) closeOrphan(id string, hg *hostedGroup) {
+	h.mu.Lock()
+	if h.groups[id] != hg || hg.orphaned == nil {
+		h.mu.Unlock()
+		return
+	}
+	delete(h.groups, id)
 	h.mu.Unlock()
-	if len(gone) > 0 {
-		h.log.Warn("closing media of a lost control node", "node", node, "groups", len(gone))
+	h.log.Warn("closing media nobody adopted", "group", id)
+	hg.g.Close()
+}
+
+// adopt hands a group to the node that took its lost control node's tenant
+// over, and lists its live legs. A group whose control node is still in
+// the cluster is not handed to anyone else.
+func (h *mediaHost) adopt(req mediaRequest) ([]media.LegID, error) {
+	h.mu.Lock()
+	defer h.mu.Unlock()
+	hg := h.groups[req.Group]
+	if hg == nil || h.closed {
+		return nil, fmt.Errorf("adopt %s: %w", req.Group, media.ErrGroupClosed)
 	}
-	for _, g := range gone {
-		g.Close()
+	if hg.control != req.Control && h.alive(hg.control) {
+		return nil, fmt.Errorf("adopt %s: node %s still drives it: %w", req.Group, hg.control, media.ErrGroupClosed)
 	}
+	hg.control = req.Control
+	if hg.orphaned != nil {
+		hg.orphaned.Stop()
+		hg.orphaned = nil
+	}
+	return hg.g.LegIDs(), nil
 }
 
 // groupCount is the number of groups hosted for other nodes.

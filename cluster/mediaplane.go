@@ -87,7 +87,11 @@ func (p *MediaPlane) NewGroup(id string, onLost func()) (callcenter.MediaGroup, 
 		return nil, fmt.Errorf("place media of %s: %w", id, err)
 	}
 	if target == p.node.id {
-		return p.local.NewGroup(id, onLost)
+		g, err := p.local.NewGroup(id, onLost)
+		if err != nil {
+			return nil, err
+		}
+		return placedGroup{LocalGroup: g.(callcenter.LocalGroup), node: p.node.id}, nil
 	}
 	g := &remoteGroup{plane: p, id: id, node: target, onLost: onLost, legs: map[media.LegID]*remoteLeg{}}
 	p.mu.Lock()
@@ -100,6 +104,53 @@ func (p *MediaPlane) NewGroup(id string, onLost func()) (callcenter.MediaGroup, 
 	p.mu.Unlock()
 	return g, nil
 }
+
+// placedGroup is a group placed on this node's own SFU: local calls, but
+// its record names this node (Locator), where a takeover looks for it.
+type placedGroup struct {
+	callcenter.LocalGroup
+	node NodeID
+}
+
+// Locator names this node.
+func (g placedGroup) Locator() string { return string(g.node) }
+
+// AdoptGroup takes over the group of a conversation whose domain ran on a
+// lost node: the media host at locator hands it to this node (only if its
+// control node is gone) and lists its live legs, which come back as legs
+// of this node's domain. A group on this very node is driven the same way,
+// through its own media host.
+func (p *MediaPlane) AdoptGroup(id, locator string, onLost func(), onLegClosed func(media.LegID, error)) (callcenter.MediaGroup, map[media.LegID]callcenter.MediaLeg, error) {
+	node := NodeID(locator)
+	if _, ok := p.node.dir.Node(node); !ok {
+		return nil, nil, fmt.Errorf("adopt %s: node %s is gone: %w", id, node, media.ErrGroupClosed)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+	defer cancel()
+	rep, err := p.request(ctx, node, mediaRequest{Op: opAdopt, Group: id})
+	if err != nil {
+		return nil, nil, err
+	}
+	g := &remoteGroup{plane: p, id: id, node: node, onLost: onLost, legs: map[media.LegID]*remoteLeg{}}
+	legs := make(map[media.LegID]callcenter.MediaLeg, len(rep.Legs))
+	for _, lid := range rep.Legs {
+		l := &remoteLeg{group: g, id: lid, onClosed: onLegClosed, done: make(chan struct{})}
+		g.legs[lid] = l
+		legs[lid] = l
+	}
+	p.mu.Lock()
+	if old := p.groups[id]; old != nil {
+		old.markLost(false)
+	}
+	p.groups[id] = g
+	p.mu.Unlock()
+	return g, legs, nil
+}
+
+var _ callcenter.MediaAdopter = (*MediaPlane)(nil)
+
+// Locator names the node carrying the group.
+func (g *remoteGroup) Locator() string { return string(g.node) }
 
 // place picks a serving node, counting the placements made since each
 // node's last heartbeat as load.

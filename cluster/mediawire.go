@@ -55,6 +55,9 @@ const (
 	opStartRecording = "start_recording"
 	opStopRecording  = "stop_recording"
 	opExclude        = "exclude_from_recording"
+	// opAdopt moves a group whose control node was lost to the node that
+	// took that node's tenant over; the reply lists the group's live legs.
+	opAdopt = "adopt"
 )
 
 // mediaRequest is one operation on a group of a media host.
@@ -113,7 +116,8 @@ type wireRoute struct {
 
 // mediaReply answers a mediaRequest: Error is a code of remoteCodes.
 type mediaReply struct {
-	Answer  string     `json:"answer,omitempty"`
+	Answer  string        `json:"answer,omitempty"`
+	Legs    []media.LegID `json:"legs,omitempty"`
 	Files   []wireFile `json:"files,omitempty"`
 	Error   string     `json:"error,omitempty"`
 	Message string     `json:"message,omitempty"`

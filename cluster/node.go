@@ -133,7 +133,8 @@ func Connect(ctx context.Context, p Params) (*Node, error) {
 
 // startMedia serves other nodes' media requests and places this node's.
 func (n *Node) startMedia(sfu *media.SFU) error {
-	host, err := startMediaHost(n.nc, n.cfg.Name, n.id, sfu, n.log.With("part", "media host"))
+	alive := func(id NodeID) bool { _, ok := n.dir.Node(id); return ok }
+	host, err := startMediaHost(n.nc, n.cfg.Name, n.id, sfu, alive, n.log.With("part", "media host"))
 	if err != nil {
 		return err
 	}

@@ -276,3 +276,15 @@ func waitIdle(slots []*slot) {
 		s.waitIdle()
 	}
 }
+
+// LegIDs returns the ids of the group's live legs (a cluster node adopting
+// the group learns which legs it takes over).
+func (g *Group) LegIDs() []LegID {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	ids := make([]LegID, 0, len(g.legs))
+	for id := range g.legs {
+		ids = append(ids, id)
+	}
+	return ids
+}

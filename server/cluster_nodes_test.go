@@ -445,3 +445,54 @@ func TestClusterHomeFailover(t *testing.T) {
 	// The call goes on under its new home: the agent ends it.
 	agent.do(t, "conversation.end", map[string]string{"conversation_id": id}, nil)
 }
+
+// The tenant's home is lost while the call's media runs on another node:
+// the node that takes the tenant over adopts the media group there, so the
+// audio never stops — the agent hears the customer through the whole
+// takeover — nobody re-offers, and the supervisor, still whispering, is
+// driven by the new home (a switch to Barge after the takeover is applied).
+func TestClusterHomeFailoverKeepsRemoteMedia(t *testing.T) {
+	tc := startCluster(t, "node-a", "node-b", "node-c")
+	a, b, c := tc.nodes[0], tc.nodes[1], tc.nodes[2]
+	agent := tc.party(t, c, "agent", "alex", "Alex", auth.RoleAgent) // first: node-c is the tenant's home
+	cust := tc.party(t, a, "customer", "carla", "Carla", auth.RoleCustomer)
+	sup := tc.party(t, b, "supervisor", "sam", "Sam", auth.RoleSupervisor)
+	const n = 25
+
+	id := voiceCall(t, nil, cust, agent)
+	a.waitLegs(t, 2) // all idle: placed on node-a, not the home
+	var mon startResp
+	sup.do(t, "monitor.start", map[string]string{"conversation_id": id, "reason": "home failover", "offer": sup.offer(t)}, &mon)
+	sup.connect(t, mon.Answer)
+	sup.do(t, "monitor.set_mode", map[string]string{"conversation_id": id, "mode": "whisper"}, nil)
+	agent.hearsAfter(t, sup, sup.seq(), n)
+
+	marks := map[*party]int{cust: cust.sig.Mark(), agent: agent.sig.Mark(), sup: sup.sig.Mark()}
+	c.kill(t)
+	killSeq := cust.seq()
+	// While nobody runs the tenant, the media node forwards on as routed.
+	agent.hearsAfter(t, cust, killSeq, 2*n)
+	agent.hearsAfter(t, sup, sup.seq(), n)
+	agent.resumeSomewhere(t, a, b)
+	cust.resumeSomewhere(t, a, b)
+	sup.resumeSomewhere(t, b, a)
+
+	// The new home drives the same group: a switch reaches the media node.
+	bargeFrom := sup.seq()
+	sup.do(t, "monitor.set_mode", map[string]string{"conversation_id": id, "mode": "barge"}, nil)
+	cust.hearsAfter(t, sup, bargeFrom, n)
+	if got := cust.heardAfter(sup, 0) - cust.heardAfter(sup, bargeFrom); got > 5 {
+		t.Fatalf("customer heard %d supervisor packets before the barge", got)
+	}
+	for _, p := range []*party{cust, agent, sup} {
+		for _, ev := range p.sig.Events()[marks[p]:] {
+			if ev.Type == "media.reoffer" {
+				t.Fatalf("%s was asked to re-offer: the media should have been adopted", p.name)
+			}
+		}
+		if r := p.media.Renegotiations(); r != 0 {
+			t.Fatalf("%s renegotiated", p.name)
+		}
+	}
+	agent.do(t, "conversation.end", map[string]string{"conversation_id": id}, nil)
+}

@@ -78,7 +78,7 @@ func (a *app) takeOver(_ context.Context, tenant string, from cluster.NodeID, se
 			a.node.Conversations().ConversationEnded(sn.ID) // its record is stale
 		}
 	}
-	a.log.Warn("tenant taken over", "tenant", tenant, "from", from, "sessions", len(adopted), "conversations", res.Restored, "dropped", res.Dropped)
+	a.log.Warn("tenant taken over", "tenant", tenant, "from", from, "sessions", len(adopted), "conversations", res.Restored, "dropped", res.Dropped, "legs_kept", res.MediaKept)
 }
 
 // startCluster lists this node, serving, with the addresses it listens on.

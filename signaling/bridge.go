@@ -2,6 +2,8 @@ package signaling
 
 import (
 	"errors"
+	"fmt"
+	"runtime/debug"
 	"net/http"
 	"time"
 
@@ -23,7 +25,7 @@ func (c *conn) servedHere(req request, id auth.Identity) bool {
 	if c.srv.route == nil {
 		return true
 	}
-	target, err := c.srv.route(c.srv.ctx, id)
+	target, err := c.srv.callRoute(id)
 	if err == nil && target == "" {
 		return true
 	}
@@ -161,4 +163,16 @@ func (c *conn) enqueueBridged(frame []byte) error {
 	c.mu.Unlock()
 	c.signal()
 	return nil
+}
+
+// callRoute asks Route, turning a panic into an error (the socket is
+// refused with node_unavailable; the server goes on).
+func (s *Server) callRoute(id auth.Identity) (target string, err error) {
+	defer func() {
+		if p := recover(); p != nil {
+			s.log.Error("route panicked", "user", id.Subject, "tenant", id.Tenant, "panic", p, "stack", string(debug.Stack()))
+			target, err = "", fmt.Errorf("route: panic: %v", p)
+		}
+	}()
+	return s.route(s.ctx, id)
 }
