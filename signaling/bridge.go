@@ -3,8 +3,8 @@ package signaling
 import (
 	"errors"
 	"fmt"
-	"runtime/debug"
 	"net/http"
+	"runtime/debug"
 	"time"
 
 	"github.com/gorilla/websocket"
