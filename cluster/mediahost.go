@@ -266,7 +266,7 @@ func (h *mediaHost) adopt(req mediaRequest) ([]media.LegID, error) {
 		return nil, fmt.Errorf("adopt %s: %w", req.Group, media.ErrGroupClosed)
 	}
 	if hg.control != req.Control && h.alive(hg.control) {
-		return nil, fmt.Errorf("adopt %s: node %s still drives it: %w", req.Group, hg.control, media.ErrGroupClosed)
+		return nil, fmt.Errorf("adopt %s: node %s still drives it: %w", req.Group, hg.control, errControlAlive)
 	}
 	hg.control = req.Control
 	if hg.orphaned != nil {

@@ -2,9 +2,13 @@ package cluster
 
 import (
 	"context"
+	"crypto/rand"
+	"encoding/hex"
 	"encoding/json"
+	"errors"
 	"fmt"
 	"log/slog"
+	"strings"
 	"sync"
 	"time"
 
@@ -80,7 +84,10 @@ func (p *MediaPlane) levelsReported(m *nats.Msg) {
 	}
 }
 
-// NewGroup places the group of a new voice conversation.
+// NewGroup places the group of a new voice conversation. A group on
+// another node gets a name of its own there (the conversation id and a
+// random suffix): a conversation placed again after a failover must never
+// meet its old, orphaned group on the same node.
 func (p *MediaPlane) NewGroup(id string, onLost func()) (callcenter.MediaGroup, error) {
 	target, err := p.place()
 	if err != nil {
@@ -93,14 +100,11 @@ func (p *MediaPlane) NewGroup(id string, onLost func()) (callcenter.MediaGroup, 
 		}
 		return placedGroup{LocalGroup: g.(callcenter.LocalGroup), node: p.node.id}, nil
 	}
-	g := &remoteGroup{plane: p, id: id, node: target, onLost: onLost, legs: map[media.LegID]*remoteLeg{}}
+	var b [4]byte
+	_, _ = rand.Read(b[:])
+	g := &remoteGroup{plane: p, id: id + "." + hex.EncodeToString(b[:]), node: target, onLost: onLost, legs: map[media.LegID]*remoteLeg{}}
 	p.mu.Lock()
-	if old := p.groups[id]; old != nil {
-		// The same conversation placed again after a loss: the old group
-		// is gone with its node.
-		old.markLost(false)
-	}
-	p.groups[id] = g
+	p.groups[g.id] = g
 	p.mu.Unlock()
 	return g, nil
 }
@@ -112,8 +116,8 @@ type placedGroup struct {
 	node NodeID
 }
 
-// Locator names this node.
-func (g placedGroup) Locator() string { return string(g.node) }
+// Locator names this node and the group ("node/group").
+func (g placedGroup) Locator() string { return string(g.node) + "/" + g.ID() }
 
 // AdoptGroup takes over the group of a conversation whose domain ran on a
 // lost node: the media host at locator hands it to this node (only if its
@@ -121,17 +125,32 @@ func (g placedGroup) Locator() string { return string(g.node) }
 // of this node's domain. A group on this very node is driven the same way,
 // through its own media host.
 func (p *MediaPlane) AdoptGroup(id, locator string, onLost func(), onLegClosed func(media.LegID, error)) (callcenter.MediaGroup, map[media.LegID]callcenter.MediaLeg, error) {
-	node := NodeID(locator)
+	nodeStr, gid, ok := strings.Cut(locator, "/")
+	node := NodeID(nodeStr)
+	if !ok || gid == "" {
+		return nil, nil, fmt.Errorf("adopt %s: bad locator %q: %w", id, locator, media.ErrGroupClosed)
+	}
 	if _, ok := p.node.dir.Node(node); !ok {
 		return nil, nil, fmt.Errorf("adopt %s: node %s is gone: %w", id, node, media.ErrGroupClosed)
 	}
-	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
-	defer cancel()
-	rep, err := p.request(ctx, node, mediaRequest{Op: opAdopt, Group: id})
+	// The media node may not have noticed the loss yet (each directory
+	// expires a node by its own clock): it refuses until it has.
+	var rep mediaReply
+	var err error
+	deadline := time.Now().Add(p.node.cfg.HeartbeatTTL)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
+		rep, err = p.request(ctx, node, mediaRequest{Op: opAdopt, Group: gid})
+		cancel()
+		if err == nil || !errors.Is(err, errControlAlive) || time.Now().After(deadline) {
+			break
+		}
+		time.Sleep(p.node.cfg.HeartbeatTTL / 10) // the media node's sweep period
+	}
 	if err != nil {
 		return nil, nil, err
 	}
-	g := &remoteGroup{plane: p, id: id, node: node, onLost: onLost, legs: map[media.LegID]*remoteLeg{}}
+	g := &remoteGroup{plane: p, id: gid, node: node, onLost: onLost, legs: map[media.LegID]*remoteLeg{}}
 	legs := make(map[media.LegID]callcenter.MediaLeg, len(rep.Legs))
 	for _, lid := range rep.Legs {
 		l := &remoteLeg{group: g, id: lid, onClosed: onLegClosed, done: make(chan struct{})}
@@ -139,18 +158,18 @@ func (p *MediaPlane) AdoptGroup(id, locator string, onLost func(), onLegClosed f
 		legs[lid] = l
 	}
 	p.mu.Lock()
-	if old := p.groups[id]; old != nil {
+	if old := p.groups[gid]; old != nil {
 		old.markLost(false)
 	}
-	p.groups[id] = g
+	p.groups[gid] = g
 	p.mu.Unlock()
 	return g, legs, nil
 }
 
 var _ callcenter.MediaAdopter = (*MediaPlane)(nil)
 
-// Locator names the node carrying the group.
-func (g *remoteGroup) Locator() string { return string(g.node) }
+// Locator names the node carrying the group and its name there.
+func (g *remoteGroup) Locator() string { return string(g.node) + "/" + g.id }
 
 // place picks a serving node, counting the placements made since each
 // node's last heartbeat as load.

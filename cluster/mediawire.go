@@ -118,9 +118,9 @@ type wireRoute struct {
 type mediaReply struct {
 	Answer  string        `json:"answer,omitempty"`
 	Legs    []media.LegID `json:"legs,omitempty"`
-	Files   []wireFile `json:"files,omitempty"`
-	Error   string     `json:"error,omitempty"`
-	Message string     `json:"message,omitempty"`
+	Files   []wireFile    `json:"files,omitempty"`
+	Error   string        `json:"error,omitempty"`
+	Message string        `json:"message,omitempty"`
 }
 
 // legEnded is a media host's report that a leg of a group ended.
@@ -142,7 +142,12 @@ var remoteCodes = []struct {
 	{"unknown_leg", media.ErrUnknownLeg},
 	{"group_closed", media.ErrGroupClosed},
 	{"sfu_closed", media.ErrSFUClosed},
+	{"control_alive", errControlAlive},
 }
+
+// errControlAlive refuses an adoption while the media node still sees the
+// group's control node in its directory.
+var errControlAlive = errors.New("the group's control node is still in the cluster")
 
 // errRemote is a failure the media host gave no known code for.
 var errRemote = errors.New("remote media failed")

@@ -73,8 +73,13 @@ func TestSmallClusterLoadWithKill(t *testing.T) {
 	if f == nil {
 		t.Fatalf("no node was killed: %v\n%s", rep.Errors, log.String())
 	}
-	if f.KilledRole != "home" || f.Conversations != opts.Calls || f.Lost != 0 || f.Recovered != f.Conversations {
+	// Every session of the tenant resumed elsewhere; the calls whose media
+	// was on the home re-offered and came back, the others kept theirs.
+	if f.KilledRole != "home" || f.Resumes < int64(3*(opts.Calls+opts.Chats)) || f.Lost != 0 || f.Recovered != f.Conversations {
 		t.Errorf("failover: %+v; errors %v", *f, rep.Errors)
+	}
+	if rep.LossRatio > 0.001 {
+		t.Errorf("loss %.4f%% outside the outages: the adopted calls' audio must not stop", 100*rep.LossRatio)
 	}
 	if rep.Nodes != 3 || rep.Switches == 0 || rep.Packets.Expected == 0 {
 		t.Errorf("nothing happened: nodes %d, switches %d, packets %+v", rep.Nodes, rep.Switches, rep.Packets)

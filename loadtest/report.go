@@ -72,8 +72,9 @@ type FailoverReport struct {
 	KilledRole     string  `json:"killed_role"`
 	KilledAtS      float64 `json:"killed_at_s"`
 	KilledNodeLegs int     `json:"killed_node_legs"`
-	// Conversations are the calls hit: their media was on the killed node,
-	// or their domain (the tenant's home) was; Recovered those with audio back at every party before the run
+	// Conversations are the calls whose media was interrupted: it ran on
+	// the killed node (calls whose domain moved to another node but whose
+	// media was adopted there never stop and are not counted); Recovered those with audio back at every party before the run
 	// ended, Lost the others.
 	Conversations int `json:"conversations"`
 	Recovered     int `json:"recovered"`
