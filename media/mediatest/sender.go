@@ -34,6 +34,7 @@ type sender struct {
 	rtpTS   uint32
 	last    time.Time
 	sent    uint64
+	dtmf    dtmfState
 }
 
 // StartSending starts the microphone: every 20 ms one Opus-sized RTP
@@ -106,11 +107,22 @@ func (s *sender) loop(stop, done chan struct{}) {
 	)
 	for {
 		s.mu.Lock()
-		s.seq++
 		s.rtpSeq++
 		s.rtpTS += frameTicks
 		now := time.Now()
 		s.last = now
+		if h, payload, ok := s.nextEventLocked(); ok {
+			s.mu.Unlock()
+			_ = s.client.mic.writeEvent(h, payload[:])
+			first = false
+			select {
+			case <-stop:
+				return
+			case <-ticker.C:
+			}
+			continue
+		}
+		s.seq++
 		pkt.Header = rtp.Header{
 			Version:        2,
 			Marker:         first,
