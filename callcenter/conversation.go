@@ -74,6 +74,10 @@ type participant struct {
 	legSeq    int      // legs negotiated for the party so far (Reoffer names them)
 	joinedAt  time.Time
 	modeSince time.Time
+	// dialed is what a supervisor dialled so far on its leg (dtmf.go),
+	// dialedAt when its last digit came.
+	dialed   string
+	dialedAt time.Time
 
 	// lastView is the JSON of the last conversation view pushed to this party,
 	// so that it is told only of changes it may see.

@@ -66,6 +66,8 @@ var (
 	ErrHelpAlreadyOpen       = &Error{Code: "help_already_open", Message: "you already have an open help request on this conversation"}
 	ErrHelpTaken             = &Error{Code: "help_taken", Message: "another supervisor already accepted this help request"}
 	ErrHelpWrongState        = &Error{Code: "help_wrong_state", Message: "the help request is not in a state that allows this"}
+	ErrUnknownCode           = &Error{Code: "unknown_code", Message: "no dial-pad code starts with these digits"}
+	ErrUnknownExtension      = &Error{Code: "unknown_extension", Message: "no agent has this extension"}
 )
 
 var errUnknownMode = ErrBadMode

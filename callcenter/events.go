@@ -32,4 +32,10 @@ const (
 	// EventHelpUpdated carries a help request's new state to its agent, its
 	// provider and the supervisors who were shown it.
 	EventHelpUpdated = "help.updated"
+	// EventConversationDTMF gives the agent a digit the customer pressed
+	// (never a supervisor; dtmf.go).
+	EventConversationDTMF = "conversation.dtmf"
+	// EventMonitorCommand tells a supervisor the outcome of a code dialled
+	// on its monitoring leg.
+	EventMonitorCommand = "monitor.command"
 )

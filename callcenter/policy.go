@@ -29,6 +29,9 @@ type Policy struct {
 	// Recording says which voice conversations are recorded and who may
 	// start and stop a recording (F8).
 	Recording RecordingPolicy `yaml:"recording"`
+	// DTMF maps supervisors' dial-pad codes to monitoring commands and
+	// agents to extensions (F6, dtmfpolicy.go).
+	DTMF DTMFPolicy `yaml:"dtmf"`
 }
 
 // DefaultPolicy returns the seeds' defaults.
@@ -43,5 +46,6 @@ func DefaultPolicy() Policy {
 		OfferTimeout:           30 * time.Second,
 		MaxChatMessageBytes:    4000,
 		Recording:              RecordingPolicy{Mode: RecordOff},
+		DTMF:                   DefaultDTMFPolicy(),
 	}
 }

@@ -45,12 +45,12 @@ type Leg struct {
 	// mic is the microphone's reception state for the receiver reports
 	// (updated by the reader goroutine); reports is the reporter
 	// goroutine's state for this leg (reports.go).
-	mic     recvStats
+	mic recvStats
 	// dtmf decodes the microphone's telephone-event packets (reader
 	// goroutine, under rxMu); dtmfPT is their payload type (0: not
 	// negotiated, every packet is audio).
-	dtmf   dtmfDecoder
-	dtmfPT uint8
+	dtmf    dtmfDecoder
+	dtmfPT  uint8
 	reports legReports
 	// cname is the leg's RTCP CNAME (RFC 7022: random per session), the
 	// same in the answer's a=ssrc lines and in every SDES.
