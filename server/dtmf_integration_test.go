@@ -145,7 +145,7 @@ func TestDTMFDialPad(t *testing.T) {
 	t.Run("refusals", func(t *testing.T) {
 		for _, c := range []struct{ keys, code string }{
 			{"*9", "unknown_code"},
-			{"*82001#", "other_team"},       // Dan is in team-b
+			{"*82001#", "other_team"},        // Dan is in team-b
 			{"*89999#", "unknown_extension"}, // nobody
 			{"*81001#", "already_monitoring"},
 		} {
