@@ -99,6 +99,8 @@ func (h *mediaHost) do(req mediaRequest) error {
 		group, control := req.Group, req.Control
 		_, err = hg.g.AddLeg(ctx, media.LegParams{ID: req.Leg, Offer: req.Offer, OnClosed: func(id media.LegID, reason error) {
 			h.legEnded(control, group, id, reason)
+		}, OnDigit: func(id media.LegID, digit rune) {
+			h.legDigit(control, group, id, digit)
 		}})
 		return err
 	case opRemoveLeg:
@@ -193,6 +195,15 @@ func (h *mediaHost) legEnded(control NodeID, group string, id media.LegID, reaso
 	msg := legEnded{Group: group, Leg: id, Reason: fmt.Sprint(reason)}
 	if err := h.nc.Publish(legsSubject(h.cluster, control), mustJSON(msg)); err != nil {
 		h.log.Warn("leg end not reported", "group", group, "leg", id, "err", err)
+	}
+}
+
+// legDigit tells the control node a key was pressed on a leg. The digit
+// is not logged, not even when the report fails.
+func (h *mediaHost) legDigit(control NodeID, group string, id media.LegID, digit rune) {
+	msg := legDigit{Group: group, Leg: id, Digit: string(digit)}
+	if err := h.nc.Publish(digitsSubject(h.cluster, control), mustJSON(msg)); err != nil {
+		h.log.Warn("dtmf digit not reported", "group", group, "leg", id, "err", err)
 	}
 }
 

@@ -25,6 +25,8 @@ type MediaPlane struct {
 	local callcenter.LocalMedia
 	log   *slog.Logger
 	sub   *nats.Subscription
+	// digitSub receives the DTMF digits of this node's legs elsewhere.
+	digitSub *nats.Subscription
 
 	mu     sync.Mutex
 	groups map[string]*remoteGroup // by group id; remote ones only
@@ -52,7 +54,35 @@ func newMediaPlane(n *Node, sfu *media.SFU) (*MediaPlane, error) {
 		return nil, fmt.Errorf("cluster: subscribe leg ends: %w", err)
 	}
 	p.sub = sub
+	if p.digitSub, err = n.nc.Subscribe(digitsSubject(n.cfg.Name, n.id), p.legDigit); err != nil {
+		_ = sub.Unsubscribe()
+		return nil, fmt.Errorf("cluster: subscribe digits: %w", err)
+	}
 	return p, nil
+}
+
+// legDigit is a media host's report of a key pressed on a leg.
+func (p *MediaPlane) legDigit(m *nats.Msg) {
+	var ev legDigit
+	if err := json.Unmarshal(m.Data, &ev); err != nil {
+		return
+	}
+	r := []rune(ev.Digit)
+	if len(r) != 1 || !media.IsDigit(r[0]) {
+		return
+	}
+	p.mu.Lock()
+	g := p.groups[ev.Group]
+	p.mu.Unlock()
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	l := g.legs[ev.Leg]
+	g.mu.Unlock()
+	if l != nil && l.onDigit != nil {
+		l.onDigit(l.id, r[0])
+	}
 }
 
 // NewGroup places the group of a new voice conversation.
@@ -153,7 +183,10 @@ func (p *MediaPlane) RemoteGroups() int {
 	return len(p.groups)
 }
 
-func (p *MediaPlane) close() { _ = p.sub.Unsubscribe() }
+func (p *MediaPlane) close() {
+	_ = p.sub.Unsubscribe()
+	_ = p.digitSub.Unsubscribe()
+}
 
 // request sends one operation to the group's node and waits for the reply.
 func (p *MediaPlane) request(ctx context.Context, node NodeID, req mediaRequest) (mediaReply, error) {
@@ -189,7 +222,7 @@ func (g *remoteGroup) AddLeg(ctx context.Context, lp media.LegParams) (callcente
 	}
 	ctx, cancel := context.WithTimeout(ctx, addLegTimeout+time.Second)
 	defer cancel()
-	l := &remoteLeg{group: g, id: lp.ID, onClosed: lp.OnClosed, done: make(chan struct{})}
+	l := &remoteLeg{group: g, id: lp.ID, onClosed: lp.OnClosed, onDigit: lp.OnDigit, done: make(chan struct{})}
 	g.mu.Lock()
 	g.legs[lp.ID] = l // before the request: its end may be reported first
 	g.mu.Unlock()
@@ -335,6 +368,7 @@ type remoteLeg struct {
 	id       media.LegID
 	answer   string
 	onClosed func(media.LegID, error)
+	onDigit  func(media.LegID, rune)
 	done     chan struct{}
 	once     sync.Once
 }

@@ -57,6 +57,24 @@ func digitsAfter(p *party, mark int) string {
 	return b.String()
 }
 
+// customerDigits presses keys on the customer's microphone and waits until
+// the agent got exactly them as conversation.dtmf events.
+func customerDigits(t *testing.T, cust, agent *party, keys string) {
+	t.Helper()
+	mark := agent.sig.Mark()
+	if err := cust.media.SendDigits(ctxT(t), keys); err != nil {
+		t.Fatal(err)
+	}
+	ctx := ctxT(t)
+	for digitsAfter(agent, mark) != keys {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("agent got digits %q, want %q", digitsAfter(agent, mark), keys)
+		case <-time.After(5 * time.Millisecond): // poll interval
+		}
+	}
+}
+
 // TestDTMFDialPad drives F6 with RFC 4733 digits from pion clients through
 // the real signaling: the customer's digits reach the agent and no
 // supervisor in any mode; the supervisor's star codes switch its mode
@@ -92,21 +110,6 @@ func TestDTMFDialPad(t *testing.T) {
 	dan.do(t, "conversation.accept", map[string]string{"conversation_id": st.Conversation.ConversationID}, nil)
 
 	supMark := sup.sig.Mark()
-	customerDigits := func(t *testing.T, keys string) {
-		t.Helper()
-		mark := agent.sig.Mark()
-		if err := cust.media.SendDigits(ctxT(t), keys); err != nil {
-			t.Fatal(err)
-		}
-		ctx := ctxT(t)
-		for digitsAfter(agent, mark) != keys {
-			select {
-			case <-ctx.Done():
-				t.Fatalf("agent got digits %q, want %q", digitsAfter(agent, mark), keys)
-			case <-time.After(5 * time.Millisecond): // poll interval
-			}
-		}
-	}
 	for _, step := range []struct{ keys, mode, customer string }{
 		{"", "listen", "4111"},
 		{"*2", "whisper", "1111#"},
@@ -123,7 +126,7 @@ func TestDTMFDialPad(t *testing.T) {
 					t.Fatalf("floor says %s after %s", got, step.keys)
 				}
 			}
-			customerDigits(t, step.customer)
+			customerDigits(t, cust, agent, step.customer)
 		})
 	}
 
