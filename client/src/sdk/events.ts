@@ -5,7 +5,7 @@
 import type { ConnectionState } from './connectionState';
 import type { EarshotError } from './errors';
 import type { ConversationState } from './model/conversationState';
-import type { AgentInfo, ChatMessage, EndedEvent, HelpRequestView, Identity, PersonView } from './protocol';
+import type { AgentInfo, ChatMessage, DtmfEvent, EndedEvent, HelpRequestView, Identity, MonitorCommandEvent, PersonView } from './protocol';
 import type { FloorState } from './store/floor';
 import type { LegState } from './transport/VoiceLeg';
 
@@ -41,6 +41,10 @@ export enum EarshotEvent {
   HelpUpdated = 'helpUpdated',
   /** The media state of a voice call changed. */
   CallStateChanged = 'callStateChanged',
+  /** Agents: the customer pressed a key (RFC 4733 DTMF); never sent to supervisors. */
+  Dtmf = 'dtmf',
+  /** Supervisors: a code dialled on the monitoring leg was carried out or refused. */
+  MonitorCommand = 'monitorCommand',
   /** Every server event, raw, including types this SDK version does not model. */
   ServerEvent = 'serverEvent',
   /** An error not tied to a request the app made (e.g. a failed token refresh). */
@@ -64,6 +68,8 @@ export interface EarshotCallbacks {
   [EarshotEvent.HelpRequested]: (help: HelpRequestView) => void;
   [EarshotEvent.HelpUpdated]: (help: HelpRequestView) => void;
   [EarshotEvent.CallStateChanged]: (conversationId: string, state: LegState) => void;
+  [EarshotEvent.Dtmf]: (event: DtmfEvent) => void;
+  [EarshotEvent.MonitorCommand]: (event: MonitorCommandEvent) => void;
   [EarshotEvent.ServerEvent]: (type: string, data: unknown) => void;
   [EarshotEvent.Error]: (error: EarshotError) => void;
 }

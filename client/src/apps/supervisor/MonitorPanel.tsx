@@ -2,6 +2,7 @@
 import { modeLabel, speakerLabel, type ConversationState, type EarshotClient, type Mode, type SupervisorView } from '../../sdk';
 import type { Notices } from '../../ui/notices';
 import { Elapsed, LevelMeter } from '../../ui/widgets';
+import { DialPad } from './DialPad';
 
 const modes: { mode: Exclude<Mode, 'unknown'>; hint: string }[] = [
   { mode: 'listen', hint: 'You hear both; nobody hears you.' },
@@ -66,6 +67,7 @@ export function MonitorPanel({
           <LevelMeter id="sup-mic" label={v.mode === 'listen' ? 'Your microphone (off in Listen)' : 'Your microphone'} read={() => (call.microphoneEnabled ? call.audio.localLevel() : 0)} />
         </div>
       )}
+      {call && <DialPad client={client} c={c} notices={notices} />}
       <div class="button-row">
         <button type="button" aria-pressed={v.mode === 'listen'} disabled={notices.busy} onClick={() => void notices.run(() => client.mute(c.id, v.mode !== 'listen'))}>
           {v.mode === 'listen' ? 'Unmute (barge in)' : 'Mute (back to Listen)'}
