@@ -199,4 +199,7 @@ func TestDTMFDialPad(t *testing.T) {
 	if st := ts.a.sfu.Stats(); st.DTMFDigits < 20 || st.DTMFDropped != 0 {
 		t.Errorf("sfu stats %+v", st)
 	}
+	if _, body := get(t, ts.base+"/metrics"); !strings.Contains(body, "earshot_dtmf_digits_total") {
+		t.Errorf("/metrics has no earshot_dtmf_digits_total")
+	}
 }
