@@ -211,3 +211,28 @@ func TestDTMFFromClients(t *testing.T) {
 		t.Fatalf("A %q", a)
 	}
 }
+
+// BenchmarkDTMFPacket measures a telephone-event packet on the reader:
+// decode, and for the end packet queue the digit (drained here as the
+// delivery goroutine would). It must not allocate.
+func BenchmarkDTMFPacket(b *testing.B) {
+	q := newDigitQueue(DefaultDigitQueue, nil)
+	l := &Leg{id: "a"}
+	var d dtmfDecoder
+	tone, end := event(5, false, 960), event(5, true, 3840)
+	ts := uint32(0)
+	b.ReportAllocs()
+	for i := 0; b.Loop(); i++ {
+		p := tone
+		if i%8 >= 5 {
+			p = end
+		}
+		if i%8 == 0 {
+			ts += 10000
+		}
+		if digit, ok := d.packet(ts, p); ok {
+			q.offer(l, digit)
+			<-q.ch
+		}
+	}
+}
