@@ -89,6 +89,10 @@ type participant struct {
 	// connectTimer ends a watch-started voice monitoring session whose
 	// supervisor never connects a leg (watch.go).
 	connectTimer *time.Timer
+	// dialed is what a supervisor dialled so far on its leg (dtmf.go),
+	// dialedAt when its last digit came.
+	dialed   string
+	dialedAt time.Time
 
 	// lastView is the JSON of the last conversation view pushed to this party,
 	// so that it is told only of changes it may see.

@@ -68,6 +68,8 @@ var (
 	ErrHelpWrongState        = &Error{Code: "help_wrong_state", Message: "the help request is not in a state that allows this"}
 	ErrAlreadyWatching       = &Error{Code: "already_watching", Message: "you already watch this agent"}
 	ErrWatchNotFound         = &Error{Code: "watch_not_found", Message: "no such watch of yours"}
+	ErrUnknownCode           = &Error{Code: "unknown_code", Message: "no dial-pad code starts with these digits"}
+	ErrUnknownExtension      = &Error{Code: "unknown_extension", Message: "no agent has this extension"}
 )
 
 var errUnknownMode = ErrBadMode

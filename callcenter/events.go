@@ -43,4 +43,10 @@ const (
 	// EventHealthAlert tells a supervisor that a call-health rule rose or
 	// cleared on a conversation of its floor (none when muted).
 	EventHealthAlert = "health.alert"
+	// EventConversationDTMF gives the agent a digit the customer pressed
+	// (never a supervisor; dtmf.go).
+	EventConversationDTMF = "conversation.dtmf"
+	// EventMonitorCommand tells a supervisor the outcome of a code dialled
+	// on its monitoring leg.
+	EventMonitorCommand = "monitor.command"
 )

@@ -55,9 +55,10 @@ type MediaLeg interface {
 // MediaAdopter is a MediaPlane that can take over the media group of a
 // conversation whose domain ran on a lost node (a cluster's): the group
 // goes on forwarding on its node, and the legs listed come with it, ended
-// (onLegClosed) as any leg. locator is the record's Locator.
+// (onLegClosed) and pressing keys (onDigit) as any leg. locator is the
+// record's Locator.
 type MediaAdopter interface {
-	AdoptGroup(id, locator string, onLost func(), onLegClosed func(media.LegID, error)) (MediaGroup, map[media.LegID]MediaLeg, error)
+	AdoptGroup(id, locator string, onLost func(), onLegClosed func(media.LegID, error), onDigit func(media.LegID, rune)) (MediaGroup, map[media.LegID]MediaLeg, error)
 }
 
 // LocalMedia is the MediaPlane of one node: groups on its own SFU.

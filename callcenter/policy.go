@@ -39,6 +39,9 @@ type Policy struct {
 	WatchConnectTimeout time.Duration `yaml:"watch_connect_timeout"`
 	// Health configures live call health and its alerts.
 	Health HealthPolicy `yaml:"health"`
+	// DTMF maps supervisors' dial-pad codes to monitoring commands and
+	// agents to extensions (F6, dtmfpolicy.go).
+	DTMF DTMFPolicy `yaml:"dtmf"`
 }
 
 // DefaultPolicy returns the seeds' defaults.
@@ -56,5 +59,6 @@ func DefaultPolicy() Policy {
 		PCIPauseMax:            10 * time.Minute,
 		WatchConnectTimeout:    30 * time.Second,
 		Health:                 DefaultHealthPolicy(),
+		DTMF:                   DefaultDTMFPolicy(),
 	}
 }

@@ -105,7 +105,8 @@ func (c *Center) adoptGroups(snaps []ConversationSnapshot) map[ConversationID]*a
 			continue
 		}
 		cid := s.ID
-		g, legs, err := ad.AdoptGroup(string(cid), s.MediaNode, func() { c.groupLost(cid, 1) }, func(id media.LegID, _ error) { c.legClosed(cid, id) })
+		g, legs, err := ad.AdoptGroup(string(cid), s.MediaNode, func() { c.groupLost(cid, 1) },
+			func(id media.LegID, _ error) { c.legClosed(cid, id) }, func(id media.LegID, d rune) { c.legDigit(cid, id, d) })
 		if err != nil {
 			c.log.Info("restore: media not adopted; the parties re-offer", "conversation", cid, "node", s.MediaNode, "err", err)
 			continue

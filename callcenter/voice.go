@@ -20,6 +20,7 @@ func (c *Center) addLeg(ctx context.Context, cid ConversationID, g MediaGroup, l
 		ID:       legID,
 		Offer:    offer,
 		OnClosed: func(id media.LegID, _ error) { c.legClosed(cid, id) },
+		OnDigit:  func(id media.LegID, d rune) { c.legDigit(cid, id, d) },
 	})
 	if err != nil {
 		if errors.Is(err, media.ErrBadOffer) {

@@ -121,11 +121,17 @@ func (h *mediaHost) do(req mediaRequest) error {
 		ctx, cancel := context.WithTimeout(context.Background(), addLegTimeout)
 		defer cancel()
 		group := req.Group
-		_, err = hg.g.AddLeg(ctx, media.LegParams{ID: req.Leg, Offer: req.Offer, OnClosed: func(id media.LegID, reason error) {
+		// Reports go to whoever drives the group at the time (a node that
+		// adopted it after its first control node was lost).
+		control := func() NodeID {
 			h.mu.Lock()
-			control := hg.control // whoever drives the group when the leg ends
-			h.mu.Unlock()
-			h.legEnded(control, group, id, reason)
+			defer h.mu.Unlock()
+			return hg.control
+		}
+		_, err = hg.g.AddLeg(ctx, media.LegParams{ID: req.Leg, Offer: req.Offer, OnClosed: func(id media.LegID, reason error) {
+			h.legEnded(control(), group, id, reason)
+		}, OnDigit: func(id media.LegID, digit rune) {
+			h.legDigit(control(), group, id, digit)
 		}})
 		return err
 	case opRemoveLeg:
@@ -220,6 +226,15 @@ func (h *mediaHost) legEnded(control NodeID, group string, id media.LegID, reaso
 	msg := legEnded{Group: group, Leg: id, Reason: fmt.Sprint(reason)}
 	if err := h.nc.Publish(legsSubject(h.cluster, control), mustJSON(msg)); err != nil {
 		h.log.Warn("leg end not reported", "group", group, "leg", id, "err", err)
+	}
+}
+
+// legDigit tells the control node a key was pressed on a leg. The digit
+// is not logged, not even when the report fails.
+func (h *mediaHost) legDigit(control NodeID, group string, id media.LegID, digit rune) {
+	msg := legDigit{Group: group, Leg: id, Digit: string(digit)}
+	if err := h.nc.Publish(digitsSubject(h.cluster, control), mustJSON(msg)); err != nil {
+		h.log.Warn("dtmf digit not reported", "group", group, "leg", id, "err", err)
 	}
 }
 

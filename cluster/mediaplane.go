@@ -30,6 +30,8 @@ type MediaPlane struct {
 	log   *slog.Logger
 	sub   *nats.Subscription
 	lsub  *nats.Subscription // levels reports (call health)
+	// digitSub receives the DTMF digits of this node's legs elsewhere.
+	digitSub *nats.Subscription
 
 	mu     sync.Mutex
 	groups map[string]*remoteGroup // by group id; remote ones only
@@ -63,7 +65,35 @@ func newMediaPlane(n *Node, sfu *media.SFU) (*MediaPlane, error) {
 		return nil, fmt.Errorf("cluster: subscribe levels: %w", err)
 	}
 	p.lsub = lsub
+	if p.digitSub, err = n.nc.Subscribe(digitsSubject(n.cfg.Name, n.id), p.legDigit); err != nil {
+		_ = sub.Unsubscribe()
+		return nil, fmt.Errorf("cluster: subscribe digits: %w", err)
+	}
 	return p, nil
+}
+
+// legDigit is a media host's report of a key pressed on a leg.
+func (p *MediaPlane) legDigit(m *nats.Msg) {
+	var ev legDigit
+	if err := json.Unmarshal(m.Data, &ev); err != nil {
+		return
+	}
+	r := []rune(ev.Digit)
+	if len(r) != 1 || !media.IsDigit(r[0]) {
+		return
+	}
+	p.mu.Lock()
+	g := p.groups[ev.Group]
+	p.mu.Unlock()
+	if g == nil {
+		return
+	}
+	g.mu.Lock()
+	l := g.legs[ev.Leg]
+	g.mu.Unlock()
+	if l != nil && l.onDigit != nil {
+		l.onDigit(l.id, r[0])
+	}
 }
 
 // levelsReported keeps the latest level counters of remote groups.
@@ -124,7 +154,7 @@ func (g placedGroup) Locator() string { return string(g.node) + "/" + g.ID() }
 // control node is gone) and lists its live legs, which come back as legs
 // of this node's domain. A group on this very node is driven the same way,
 // through its own media host.
-func (p *MediaPlane) AdoptGroup(id, locator string, onLost func(), onLegClosed func(media.LegID, error)) (callcenter.MediaGroup, map[media.LegID]callcenter.MediaLeg, error) {
+func (p *MediaPlane) AdoptGroup(id, locator string, onLost func(), onLegClosed func(media.LegID, error), onDigit func(media.LegID, rune)) (callcenter.MediaGroup, map[media.LegID]callcenter.MediaLeg, error) {
 	nodeStr, gid, ok := strings.Cut(locator, "/")
 	node := NodeID(nodeStr)
 	if !ok || gid == "" {
@@ -153,7 +183,7 @@ func (p *MediaPlane) AdoptGroup(id, locator string, onLost func(), onLegClosed f
 	g := &remoteGroup{plane: p, id: gid, node: node, onLost: onLost, legs: map[media.LegID]*remoteLeg{}}
 	legs := make(map[media.LegID]callcenter.MediaLeg, len(rep.Legs))
 	for _, lid := range rep.Legs {
-		l := &remoteLeg{group: g, id: lid, onClosed: onLegClosed, done: make(chan struct{})}
+		l := &remoteLeg{group: g, id: lid, onClosed: onLegClosed, onDigit: onDigit, done: make(chan struct{})}
 		g.legs[lid] = l
 		legs[lid] = l
 	}
@@ -251,6 +281,7 @@ func (p *MediaPlane) RemoteGroups() int {
 func (p *MediaPlane) close() {
 	_ = p.sub.Unsubscribe()
 	_ = p.lsub.Unsubscribe()
+	_ = p.digitSub.Unsubscribe()
 }
 
 // request sends one operation to the group's node and waits for the reply.
@@ -289,7 +320,7 @@ func (g *remoteGroup) AddLeg(ctx context.Context, lp media.LegParams) (callcente
 	}
 	ctx, cancel := context.WithTimeout(ctx, addLegTimeout+time.Second)
 	defer cancel()
-	l := &remoteLeg{group: g, id: lp.ID, onClosed: lp.OnClosed, done: make(chan struct{})}
+	l := &remoteLeg{group: g, id: lp.ID, onClosed: lp.OnClosed, onDigit: lp.OnDigit, done: make(chan struct{})}
 	g.mu.Lock()
 	g.legs[lp.ID] = l // before the request: its end may be reported first
 	g.mu.Unlock()
@@ -447,6 +478,7 @@ type remoteLeg struct {
 	id       media.LegID
 	answer   string
 	onClosed func(media.LegID, error)
+	onDigit  func(media.LegID, rune)
 	done     chan struct{}
 	once     sync.Once
 }

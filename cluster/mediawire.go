@@ -18,6 +18,7 @@ import (
 //
 //	earshot.<cluster>.media.<node>   requests to a node's media host
 //	earshot.<cluster>.legs.<node>    leg ends, from media hosts to the control node
+//	earshot.<cluster>.digits.<node>  DTMF digits, from media hosts to the control node
 //
 // Requests of one control node to one media host are handled one at a time
 // in order (one subscription), so a group's route changes are applied in the
@@ -40,6 +41,14 @@ func levelsSubject(cluster string, node NodeID) string {
 // levelsReport is one such report: every group's legs' counters.
 type levelsReport struct {
 	Groups map[string][]media.LegLevels `json:"groups"`
+}
+
+// digitsSubject carries the DTMF digits of a control node's legs on other
+// nodes (media.LegParams.OnDigit): a customer's may be card digits, so
+// they are never logged on either side; NATS in production runs with TLS
+// (docs/cluster.md).
+func digitsSubject(cluster string, node NodeID) string {
+	return "earshot." + cluster + ".digits." + string(node)
 }
 
 // Media operations.
@@ -128,6 +137,13 @@ type legEnded struct {
 	Group  string      `json:"group"`
 	Leg    media.LegID `json:"leg"`
 	Reason string      `json:"reason"`
+}
+
+// legDigit is a media host's report of one key pressed on a leg.
+type legDigit struct {
+	Group string      `json:"group"`
+	Leg   media.LegID `json:"leg"`
+	Digit string      `json:"digit"`
 }
 
 // Error codes of mediaReply, mapped to and from the media package's errors

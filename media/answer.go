@@ -3,6 +3,7 @@ package media
 import (
 	"fmt"
 	"net/netip"
+	"strconv"
 	"strings"
 )
 
@@ -28,7 +29,8 @@ type answerParams struct {
 // server — this side — picks the SRTP profile: AEAD-AES-GCM first), and per
 // m-line the client's Opus payload type and audio-level extension ID, the
 // slot's SSRC and its own stream, so a browser plays each slot through its
-// own MediaStream. The first m-line is sendrecv (the microphone and slot
+// own MediaStream, and the client's telephone-event payload type when it
+// offered one (RFC 4733 DTMF: dtmf.go). The first m-line is sendrecv (the microphone and slot
 // 0), the others sendonly. Every accepted m-line gets port 9, the ones
 // offered bundle-only included, as browsers' own answers do: the tagged
 // m-line's transport carries them all.
@@ -43,7 +45,11 @@ func buildAnswer(p answerParams) string {
 	// The offer's group order: its tagged m-line stays the tagged one.
 	fmt.Fprintf(&b, "a=group:BUNDLE %s\r\na=msid-semantic: WMS *\r\n", strings.Join(p.offer.bundle, " "))
 	for i, l := range p.offer.lines {
-		fmt.Fprintf(&b, "m=audio 9 UDP/TLS/RTP/SAVPF %d\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n", l.pt)
+		formats := strconv.Itoa(int(l.pt))
+		if l.dtmfPT != 0 {
+			formats += " " + strconv.Itoa(int(l.dtmfPT))
+		}
+		fmt.Fprintf(&b, "m=audio 9 UDP/TLS/RTP/SAVPF %s\r\nc=IN IP4 0.0.0.0\r\na=rtcp:9 IN IP4 0.0.0.0\r\n", formats)
 		if i == p.offer.tagged {
 			for j, c := range p.candidates {
 				fmt.Fprintf(&b, "a=candidate:%d 1 udp %d %s %d typ host\r\n", j+1, candidatePriority(j), c.Addr(), c.Port())
@@ -66,6 +72,9 @@ func buildAnswer(p answerParams) string {
 		stream, track := fmt.Sprintf("earshot-slot%d", i), fmt.Sprintf("slot%d", i)
 		fmt.Fprintf(&b, "a=%s\r\na=msid:%s %s\r\na=rtcp-mux\r\n", dir, stream, track)
 		fmt.Fprintf(&b, "a=rtpmap:%d opus/%d/%d\r\na=fmtp:%d %s\r\n", l.pt, opusClockRate, opusChannels, l.pt, opusFmtp)
+		if l.dtmfPT != 0 {
+			fmt.Fprintf(&b, "a=rtpmap:%d telephone-event/%d\r\na=fmtp:%d %s\r\n", l.dtmfPT, l.dtmfRate, l.dtmfPT, dtmfFmtp)
+		}
 		fmt.Fprintf(&b, "a=ssrc:%d cname:%s\r\na=ssrc:%d msid:%s %s\r\n", p.ssrcs[i], p.cname, p.ssrcs[i], stream, track)
 	}
 	return b.String()

@@ -40,6 +40,12 @@ type LegParams struct {
 	// ErrLegRemoved, ErrGroupClosed, ErrSFUClosed. It is not called for a
 	// leg AddLeg failed to create. It must not call SFU.Close.
 	OnClosed func(id LegID, reason error)
+	// OnDigit, if set, is called with every DTMF digit (RFC 4733
+	// telephone-event, one call per key press: 0-9, *, #, A-D) the leg's
+	// client sends, in order, on one goroutine the SFU shares between all
+	// legs: it must return quickly and must not call SFU.Close. Digits are
+	// never forwarded or recorded as audio, whether OnDigit is set or not.
+	OnDigit func(id LegID, digit rune)
 }
 
 // AddLeg validates the offer, answers it with one Opus stream per receive

@@ -35,6 +35,7 @@ type Leg struct {
 	group    *Group
 	log      *slog.Logger
 	onClosed func(LegID, error)
+	onDigit  func(LegID, rune)
 
 	answer string
 	recv   receiver // ingress: the microphone
@@ -47,7 +48,12 @@ type Leg struct {
 	// mic is the microphone's reception state for the receiver reports
 	// (updated by the reader goroutine); reports is the reporter
 	// goroutine's state for this leg (reports.go).
-	mic     recvStats
+	mic recvStats
+	// dtmf decodes the microphone's telephone-event packets (reader
+	// goroutine, under rxMu); dtmfPT is their payload type (0: not
+	// negotiated, every packet is audio).
+	dtmf    dtmfDecoder
+	dtmfPT  uint8
 	reports legReports
 	// cname is the leg's RTCP CNAME (RFC 7022: random per session), the
 	// same in the answer's a=ssrc lines and in every SDES.
@@ -126,6 +132,8 @@ func newLeg(g *Group, p LegParams, ot offerTransport) *Leg {
 		group:       g,
 		log:         g.log.With("leg", string(p.ID)),
 		onClosed:    p.OnClosed,
+		onDigit:     p.OnDigit,
+		dtmfPT:      ot.lines[0].dtmfPT,
 		localUfrag:  randomString(ufragLen),
 		localPwd:    randomString(pwdLen),
 		remoteUfrag: ot.ufrag,

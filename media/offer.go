@@ -132,6 +132,27 @@ func offersOpus(md *sdp.MediaDescription) bool {
 // opusPayloadTypeOf returns the first payload type, in the m-line's format
 // order (the offerer's preference), whose rtpmap is opus/48000.
 func opusPayloadTypeOf(md *sdp.MediaDescription) (uint8, bool) {
+	return payloadTypeOf(md, "opus", opusClockRate)
+}
+
+// dtmfPayloadTypeOf returns the RFC 4733 telephone-event payload type to
+// answer and its clock rate: telephone-event/48000 when offered (the rate
+// of the Opus stream it shares a sequence space with, as RFC 4733 section
+// 2.1 asks), else telephone-event/8000 (Firefox offers only that; the
+// digits decode the same at either rate). ok is false when neither is
+// offered: the leg then has no DTMF.
+func dtmfPayloadTypeOf(md *sdp.MediaDescription) (pt uint8, rate int, ok bool) {
+	for _, r := range []int{opusClockRate, 8000} {
+		if pt, ok := payloadTypeOf(md, "telephone-event", r); ok {
+			return pt, r, true
+		}
+	}
+	return 0, 0, false
+}
+
+// payloadTypeOf returns the first dynamic payload type, in the m-line's
+// format order, whose rtpmap names codec at rate.
+func payloadTypeOf(md *sdp.MediaDescription, codecName string, wantRate int) (uint8, bool) {
 	for _, f := range md.MediaName.Formats {
 		for _, a := range md.Attributes {
 			if a.Key != "rtpmap" {
@@ -142,10 +163,10 @@ func opusPayloadTypeOf(md *sdp.MediaDescription) (uint8, bool) {
 				continue
 			}
 			parts := strings.Split(strings.TrimSpace(codec), "/")
-			if len(parts) < 2 || !strings.EqualFold(parts[0], "opus") {
+			if len(parts) < 2 || !strings.EqualFold(parts[0], codecName) {
 				continue
 			}
-			if rate, err := strconv.Atoi(parts[1]); err != nil || rate != opusClockRate {
+			if rate, err := strconv.Atoi(parts[1]); err != nil || rate != wantRate {
 				continue
 			}
 			// Dynamic payload types only (RFC 3551): 96–127.

@@ -3,6 +3,7 @@ package media
 import (
 	"crypto"
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -34,14 +35,20 @@ func TestBrowserOffers(t *testing.T) {
 		dtlsRole  bool  // dtlsClient
 		micSSRC   uint32
 		bundleStr string
+		// dtmfPT/dtmfRate: the telephone-event answered (RFC 4733).
+		dtmfPT   uint8
+		dtmfRate int
 	}{
 		// Firefox's default (balanced): m-lines 1 and 2 bundle-only with
 		// port 0; mDNS and TCP-active candidates; Opus on 109.
-		{"firefox-153-balanced.sdp", 109, 1, false, 757967560, "0 1 2"},
+		// Firefox offers only telephone-event/8000 (101).
+		{"firefox-153-balanced.sdp", 109, 1, false, 757967560, "0 1 2", 101, 8000},
 		// Firefox max-compat: every m-line has its own port, same bundle.
-		{"firefox-153-max-compat.sdp", 109, 1, false, 0, "0 1 2"},
+		{"firefox-153-max-compat.sdp", 109, 1, false, 0, "0 1 2", 101, 8000},
 		// Chromium: all ports 9, Opus 111, credentials per m-line.
-		{"chromium-156.sdp", 111, 1, false, 0, "0 1 2"},
+		// Chromium offers telephone-event/48000 (110) and /8000 (126):
+		// the one at Opus's clock rate is taken.
+		{"chromium-156.sdp", 111, 1, false, 0, "0 1 2", 110, 48000},
 	}
 	for _, c := range cases {
 		t.Run(c.file, func(t *testing.T) {
@@ -54,8 +61,8 @@ func TestBrowserOffers(t *testing.T) {
 				t.Errorf("bundle %q tagged %d", got, ot.tagged)
 			}
 			for i, l := range ot.lines {
-				if l.pt != c.pt || l.audioLevelID != c.levelID {
-					t.Errorf("line %d = %+v, want pt %d level id %d", i, l, c.pt, c.levelID)
+				if l.pt != c.pt || l.audioLevelID != c.levelID || l.dtmfPT != c.dtmfPT || l.dtmfRate != c.dtmfRate {
+					t.Errorf("line %d = %+v, want pt %d level id %d dtmf %d/%d", i, l, c.pt, c.levelID, c.dtmfPT, c.dtmfRate)
 				}
 			}
 			if ot.dtlsClient != c.dtlsRole || ot.ufrag == "" || ot.pwd == "" || len(ot.fingerprints) != 1 || ot.fingerprints[0].hash != crypto.SHA256 {
@@ -72,6 +79,12 @@ func TestBrowserOffers(t *testing.T) {
 			}
 			if !strings.Contains(answer, "a=group:BUNDLE "+c.bundleStr+"\r\n") || strings.Contains(answer, "bundle-only") {
 				t.Errorf("answer bundle:\n%s", answer)
+			}
+			// Every m-line answers Opus and the one telephone-event.
+			mline := fmt.Sprintf("m=audio 9 UDP/TLS/RTP/SAVPF %d %d\r\n", c.pt, c.dtmfPT)
+			rtpmap := fmt.Sprintf("a=rtpmap:%d telephone-event/%d\r\na=fmtp:%d 0-15\r\n", c.dtmfPT, c.dtmfRate, c.dtmfPT)
+			if strings.Count(answer, mline) != 3 || strings.Count(answer, rtpmap) != 3 || strings.Count(answer, "telephone-event") != 3 {
+				t.Errorf("answer dtmf, want %q and %q on every m-line:\n%s", mline, rtpmap, answer)
 			}
 		})
 	}
@@ -230,4 +243,31 @@ var mPort = regexp.MustCompile(`^(m=audio )\d+ `)
 
 func testCandidates() []netip.AddrPort {
 	return []netip.AddrPort{netip.MustParseAddrPort("192.0.2.1:3478")}
+}
+
+// TestOfferWithoutDTMF answers an offer without telephone-event with Opus
+// alone: the leg then has no DTMF, and every packet it sends is audio.
+func TestOfferWithoutDTMF(t *testing.T) {
+	raw := readOffer(t, "chromium-156.sdp")
+	var kept []string
+	for _, line := range strings.Split(raw, "\r\n") {
+		if strings.Contains(line, "telephone-event") {
+			continue
+		}
+		if strings.HasPrefix(line, "m=audio") {
+			line = strings.NewReplacer(" 110", "", " 126", "").Replace(line)
+		}
+		kept = append(kept, line)
+	}
+	ot, err := parseOffer(strings.Join(kept, "\r\n"), 3)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ot.lines[0].dtmfPT != 0 {
+		t.Fatalf("dtmf pt %d from an offer without telephone-event", ot.lines[0].dtmfPT)
+	}
+	answer := buildAnswer(answerParams{offer: ot, ufrag: "u", pwd: "p", fingerprint: "sha-256 AA", candidates: testCandidates(), ssrcs: []uint32{1, 2, 3}, cname: "c", sessionID: 1})
+	if strings.Contains(answer, "telephone-event") || strings.Count(answer, "m=audio 9 UDP/TLS/RTP/SAVPF 111\r\n") != 3 {
+		t.Fatalf("answer:\n%s", answer)
+	}
 }

@@ -35,6 +35,10 @@ type offerLine struct {
 	pt uint8
 	// audioLevelID is the RFC 6464 extension ID (0: not offered).
 	audioLevelID uint8
+	// dtmfPT is the RFC 4733 telephone-event payload type and dtmfRate
+	// its clock rate (0: not offered; the answer then has no DTMF).
+	dtmfPT   uint8
+	dtmfRate int
 }
 
 // fingerprint is one certificate fingerprint of the offer (RFC 8122).
@@ -86,6 +90,9 @@ func parseOffer(raw string, slots int) (offerTransport, error) {
 	for i, md := range desc.MediaDescriptions {
 		pt, _ := opusPayloadTypeOf(md) // checkShape: present
 		line := offerLine{pt: pt}
+		if dpt, rate, ok := dtmfPayloadTypeOf(md); ok && dpt != pt {
+			line.dtmfPT, line.dtmfRate = dpt, rate
+		}
 		for _, a := range md.Attributes {
 			switch a.Key {
 			case "mid":

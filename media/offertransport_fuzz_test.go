@@ -2,6 +2,7 @@ package media
 
 import (
 	"errors"
+	"fmt"
 	"net/netip"
 	"os"
 	"path/filepath"
@@ -312,8 +313,21 @@ func checkAnswer(t *testing.T, raw string, ot offerTransport) {
 		if mid != ot.lines[i].mid || !slices.Contains(ot.bundle, mid) {
 			t.Fatalf("answer m-line %d has mid %q, offer %q", i, mid, ot.lines[i].mid)
 		}
-		if len(md.MediaName.Formats) != 1 || md.MediaName.Formats[0] != strconv.Itoa(int(ot.lines[i].pt)) {
-			t.Fatalf("answer m-line %d formats %q, want %d", i, md.MediaName.Formats, ot.lines[i].pt)
+		// Opus, then the offer's telephone-event if it had one (RFC 4733),
+		// which must be another payload type than Opus's.
+		want := []string{strconv.Itoa(int(ot.lines[i].pt))}
+		if dpt := ot.lines[i].dtmfPT; dpt != 0 {
+			if dpt == ot.lines[i].pt || dpt < 96 || dpt > 127 {
+				t.Fatalf("m-line %d: telephone-event payload type %d (opus %d)", i, dpt, ot.lines[i].pt)
+			}
+			want = append(want, strconv.Itoa(int(dpt)))
+			rtpmap := fmt.Sprintf("%d telephone-event/%d", dpt, ot.lines[i].dtmfRate)
+			if got, _ := md.Attribute("rtpmap"); !strings.Contains(answer, "a=rtpmap:"+rtpmap+"\r\n") || got == "" {
+				t.Fatalf("answer m-line %d lacks a=rtpmap:%s", i, rtpmap)
+			}
+		}
+		if !slices.Equal(md.MediaName.Formats, want) {
+			t.Fatalf("answer m-line %d formats %q, want %q", i, md.MediaName.Formats, want)
 		}
 	}
 }

@@ -159,6 +159,14 @@ func (rd *reader) ingress(l *Leg, b []byte) {
 		}
 	}
 	l.mic.update(rd.in.SequenceNumber, rd.in.Timestamp, rd.now)
+	if l.dtmfPT != 0 && rd.in.PayloadType == l.dtmfPT {
+		// A key press, not audio: never routed, never recorded.
+		l.counters.dtmf.Add(1)
+		if d, ok := l.dtmf.packet(rd.in.Timestamp, rd.in.Payload); ok {
+			rd.s.digits.offer(l, d)
+		}
+		return
+	}
 	l.recv.dispatch(&rd.in, rd.now, rd.out)
 }
 

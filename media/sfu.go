@@ -78,6 +78,8 @@ type SFU struct {
 
 	// rec is the recording queue and writer (recorder.go).
 	rec *recorder
+	// digits carries completed DTMF digits to the legs' OnDigit (dtmf.go).
+	digits *digitQueue
 }
 
 // New opens the media port's sockets (one per shard) and starts the
@@ -139,6 +141,7 @@ func New(p Params) (*SFU, error) {
 		groups:     make(map[*Group]struct{}),
 		legs:       make(map[*Leg]struct{}),
 		rec:        newRecorder(cfg.RecordingQueue, log),
+		digits:     newDigitQueue(DefaultDigitQueue, log),
 	}
 	s.tcpReaders.New = func() any {
 		return &reader{s: s, out: &egress{batch: &sendBatch{sink: udpSink{conn: conn}}}}
@@ -154,6 +157,7 @@ func New(p Params) (*SFU, error) {
 	}
 	s.loops.Go(s.checkConsent)
 	s.loops.Go(s.report)
+	s.loops.Go(func() { s.digits.run(ctx) })
 	if cfg.ConsentTimeout < minSafeConsentTimeout {
 		log.Warn("consent timeout shorter than browsers' check interval allows: healthy legs may be closed",
 			"consent_timeout", cfg.ConsentTimeout, "browsers_check_every", "about 5s")
@@ -192,6 +196,7 @@ func (s *SFU) Stats() Stats {
 		total.RTCPReceived += ls.RTCPReceived
 		total.RTCPDropped += ls.RTCPDropped
 		total.RTCPSent += ls.RTCPSent
+		total.DTMF += ls.DTMF
 	}
 	tcpConns := 0
 	if s.tcp != nil {
@@ -215,6 +220,9 @@ func (s *SFU) Stats() Stats {
 		RecordingWritten: s.rec.written.Load(),
 		RecordingDropped: s.rec.dropped.Load(),
 		RecordingBytes:   s.rec.bytes.Load(),
+		DTMFPackets:      total.DTMF,
+		DTMFDigits:       s.digits.digits.Load(),
+		DTMFDropped:      s.digits.dropped.Load(),
 	}
 }
 

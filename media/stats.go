@@ -31,6 +31,11 @@ type Stats struct {
 	RecordingWritten, RecordingDropped uint64
 	// RecordingBytes counts the bytes written to recording files.
 	RecordingBytes uint64
+	// DTMFPackets counts RFC 4733 telephone-event packets received (taken
+	// out before routing: never forwarded, never recorded); DTMFDigits the
+	// digits they completed that reached OnDigit, DTMFDropped those lost
+	// because the digit queue was full.
+	DTMFPackets, DTMFDigits, DTMFDropped uint64
 	// Shards are the forwarding shards' datagram counters, in order.
 	Shards []ShardStats
 }
@@ -49,6 +54,8 @@ type LegStats struct {
 	RTCPReceived, RTCPDropped uint64
 	// RTCPSent counts the report packets sent to this leg's client.
 	RTCPSent uint64
+	// DTMF counts the telephone-event packets from this leg's client.
+	DTMF uint64
 }
 
 // legCounters are written by the goroutine holding the leg's rxMu (the
@@ -59,6 +66,8 @@ type legCounters struct {
 	received, forwarded, dropped atomic.Uint64
 
 	rtcpReceived, rtcpDropped, rtcpSent atomic.Uint64
+
+	dtmf atomic.Uint64
 }
 
 func (c *legCounters) snapshot() LegStats {
@@ -70,6 +79,7 @@ func (c *legCounters) snapshot() LegStats {
 		RTCPReceived: c.rtcpReceived.Load(),
 		RTCPDropped:  c.rtcpDropped.Load(),
 		RTCPSent:     c.rtcpSent.Load(),
+		DTMF:         c.dtmf.Load(),
 	}
 }
 
@@ -77,6 +87,7 @@ func (c *legCounters) add(s LegStats) {
 	c.received.Add(s.Received)
 	c.forwarded.Add(s.Forwarded)
 	c.dropped.Add(s.Dropped)
+	c.dtmf.Add(s.DTMF)
 	c.rtcpReceived.Add(s.RTCPReceived)
 	c.rtcpDropped.Add(s.RTCPDropped)
 	c.rtcpSent.Add(s.RTCPSent)

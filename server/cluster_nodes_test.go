@@ -256,6 +256,23 @@ func TestClusterOfThreeNodes(t *testing.T) {
 		}
 	})
 
+	// The group is on node-a, the domain on node-c: digits travel as the
+	// media host's reports (digitsSubject).
+	t.Run("dtmf from a remote media group", func(t *testing.T) {
+		customerDigits(t, cust, agent, "42")
+		for _, keys := range []string{"*2", "*1"} {
+			mc := sup.dial(t, keys)
+			if mc.Error != nil || mc.ConversationID != id || (keys == "*2") != (mc.Mode == "whisper") {
+				t.Fatalf("dialled %s: %+v", keys, mc)
+			}
+		}
+		for _, ev := range sup.sig.Events() {
+			if ev.Type == "conversation.dtmf" {
+				t.Fatalf("the supervisor got a customer digit")
+			}
+		}
+	})
+
 	t.Run("help raised on one node accepted on another", func(t *testing.T) {
 		mark := sup2.sig.Mark()
 		hid := raise(t, agent, id, "refund question")

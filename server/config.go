@@ -296,6 +296,9 @@ func (c Config) validate() error {
 	if err := c.Policy.Recording.Check(); err != nil {
 		return fmt.Errorf("policy: %w", err)
 	}
+	if err := c.Policy.DTMF.Check(); err != nil {
+		return fmt.Errorf("policy: %w", err)
+	}
 	if c.Policy.MaxSilentVoiceMonitors < 0 || c.Policy.MaxBargeParticipants < 2 {
 		return fmt.Errorf("policy: max_silent_voice_monitors >= 0 and max_barge_participants >= 2")
 	}

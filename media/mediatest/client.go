@@ -66,7 +66,7 @@ type ClientParams struct {
 type Client struct {
 	params       ClientParams
 	pc           *webrtc.PeerConnection
-	mic          *webrtc.TrackLocalStaticRTP
+	mic          *micTrack
 	micSender    *webrtc.RTPSender
 	transceivers []*webrtc.RTPTransceiver
 
@@ -154,7 +154,7 @@ func NewClient(p ClientParams) (*Client, error) {
 }
 
 func (c *Client) addTransceivers() error {
-	mic, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{
+	opus, err := webrtc.NewTrackLocalStaticRTP(webrtc.RTPCodecCapability{
 		MimeType:    webrtc.MimeTypeOpus,
 		ClockRate:   48000,
 		Channels:    2,
@@ -163,6 +163,7 @@ func (c *Client) addTransceivers() error {
 	if err != nil {
 		return err
 	}
+	mic := &micTrack{TrackLocalStaticRTP: opus}
 	tr, err := c.pc.AddTransceiverFromTrack(mic, webrtc.RTPTransceiverInit{
 		Direction: webrtc.RTPTransceiverDirectionSendrecv,
 	})
@@ -207,8 +208,9 @@ func (c *Client) addTransceivers() error {
 	return nil
 }
 
-// newClientAPI mirrors the SFU's media setup (Opus with in-band FEC, the
-// audio-level extension, RTCP reports) on one local address.
+// newClientAPI mirrors the SFU's media setup (Opus with in-band FEC,
+// telephone-event, the audio-level extension, RTCP reports) on one local
+// address.
 func newClientAPI(p ClientParams, listen net.IP) (*webrtc.API, error) {
 	m := &webrtc.MediaEngine{}
 	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
@@ -221,6 +223,13 @@ func newClientAPI(p ClientParams, listen net.IP) (*webrtc.API, error) {
 		PayloadType: opusPayloadType,
 	}, webrtc.RTPCodecTypeAudio); err != nil {
 		return nil, fmt.Errorf("register opus: %w", err)
+	}
+	// RFC 4733 DTMF, offered as browsers do (SendDigits).
+	if err := m.RegisterCodec(webrtc.RTPCodecParameters{
+		RTPCodecCapability: webrtc.RTPCodecCapability{MimeType: "audio/telephone-event", ClockRate: 48000, SDPFmtpLine: "0-15"},
+		PayloadType:        dtmfPayloadType,
+	}, webrtc.RTPCodecTypeAudio); err != nil {
+		return nil, fmt.Errorf("register telephone-event: %w", err)
 	}
 	if err := m.RegisterHeaderExtension(webrtc.RTPHeaderExtensionCapability{URI: sdp.AudioLevelURI},
 		webrtc.RTPCodecTypeAudio); err != nil {

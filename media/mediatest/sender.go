@@ -42,6 +42,7 @@ type sender struct {
 	// level is the audio-level byte of the next packets (0 until
 	// SetAudioLevel: DefaultAudioLevel).
 	level atomic.Uint32
+	dtmf  dtmfState
 }
 
 // SetAudioLevel sets the RFC 6464 byte (V flag in the top bit, level in
@@ -119,11 +120,22 @@ func (s *sender) loop(stop, done chan struct{}) {
 	)
 	for {
 		s.mu.Lock()
-		s.seq++
 		s.rtpSeq++
 		s.rtpTS += frameTicks
 		now := time.Now()
 		s.last = now
+		if h, payload, ok := s.nextEventLocked(); ok {
+			s.mu.Unlock()
+			_ = s.client.mic.writeEvent(h, payload[:])
+			first = false
+			select {
+			case <-stop:
+				return
+			case <-ticker.C:
+			}
+			continue
+		}
+		s.seq++
 		pkt.Header = rtp.Header{
 			Version:        2,
 			Marker:         first,

@@ -21,6 +21,7 @@ import type {
   Channel,
   ConversationView,
   CustomerView,
+  DtmfEvent,
   EndedEvent,
   FloorConversation,
   HealthAlert,
@@ -29,6 +30,7 @@ import type {
   Identity,
   MessageKind,
   Mode,
+  MonitorCommandEvent,
   PersonView,
   Queue,
   ReofferEvent,
@@ -441,6 +443,19 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
     await this.request('monitor.leave', { conversation_id: conversationId });
   }
 
+  /**
+   * Presses keys on the call's microphone as RFC 4733 telephone-events
+   * (RTCDTMFSender.insertDTMF on the leg's sender). A supervisor's keys are
+   * commands (star codes, the tapping code: monitor.command tells the
+   * outcome); a customer's reach the agent as conversation.dtmf. Needs a
+   * microphone track.
+   */
+  sendDigits(conversationId: string, digits: string): void {
+    const call = this.convs.get(conversationId)?.call;
+    if (!call) throw new EarshotError(ErrorCode.BadState, 'no voice call in this conversation');
+    call.leg.sendDigits(digits);
+  }
+
   /** Takes the conversation over: the supervisor becomes its agent, the agent is released. */
   async takeOver(conversationId: string): Promise<void> {
     const res = await this.request('monitor.take_over', { conversation_id: conversationId });
@@ -487,6 +502,12 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
         void this.reoffer((data as ReofferEvent).conversation_id).catch((e: unknown) =>
           this.emit(EarshotEvent.Error, toEarshotError(e, ErrorCode.Unknown)),
         );
+        break;
+      case ServerEvent.ConversationDtmf:
+        this.emit(EarshotEvent.Dtmf, data as DtmfEvent);
+        break;
+      case ServerEvent.MonitorCommand:
+        this.emit(EarshotEvent.MonitorCommand, data as MonitorCommandEvent);
         break;
       case ServerEvent.ConversationEnded:
       case ServerEvent.MonitorEnded:

@@ -67,6 +67,8 @@ export enum ErrorCode {
   HelpWrongState = 'help_wrong_state',
   AlreadyWatching = 'already_watching',
   WatchNotFound = 'watch_not_found',
+  UnknownCode = 'unknown_code',
+  UnknownExtension = 'unknown_extension',
   // Reporting API (HTTP, docs/api.yaml) codes.
   Unauthorized = 'unauthorized',
   NotFound = 'not_found',
@@ -143,6 +145,8 @@ const messages: Record<ErrorCode, string> = {
   [ErrorCode.HelpWrongState]: 'The help request is not in a state that allows this.',
   [ErrorCode.AlreadyWatching]: 'You already watch this agent. Cancel that watch to change it.',
   [ErrorCode.WatchNotFound]: 'This watch is no longer pending.',
+  [ErrorCode.UnknownCode]: 'No dial-pad code starts with these digits.',
+  [ErrorCode.UnknownExtension]: 'No agent has this extension.',
   [ErrorCode.Unauthorized]: 'Your login is missing or no longer valid for the audit trail. Sign in again.',
   [ErrorCode.NotFound]: 'Nothing was found for this.',
   [ErrorCode.MethodNotAllowed]: 'The server does not allow this kind of request here.',

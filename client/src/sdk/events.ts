@@ -5,7 +5,7 @@
 import type { ConnectionState } from './connectionState';
 import type { EarshotError } from './errors';
 import type { ConversationState } from './model/conversationState';
-import type { AgentInfo, ChatMessage, EndedEvent, HealthAlert, HelpRequestView, Identity, PersonView, WatchRefused, WatchView } from './protocol';
+import type { AgentInfo, ChatMessage, DtmfEvent, EndedEvent, HealthAlert, HelpRequestView, Identity, MonitorCommandEvent, PersonView, WatchRefused, WatchView } from './protocol';
 import type { FloorState } from './store/floor';
 import type { LegState } from './transport/VoiceLeg';
 
@@ -49,6 +49,10 @@ export enum EarshotEvent {
   HealthAlert = 'healthAlert',
   /** The media state of a voice call changed. */
   CallStateChanged = 'callStateChanged',
+  /** Agents: the customer pressed a key (RFC 4733 DTMF); never sent to supervisors. */
+  Dtmf = 'dtmf',
+  /** Supervisors: a code dialled on the monitoring leg was carried out or refused. */
+  MonitorCommand = 'monitorCommand',
   /** Every server event, raw, including types this SDK version does not model. */
   ServerEvent = 'serverEvent',
   /** An error not tied to a request the app made (e.g. a failed token refresh). */
@@ -76,6 +80,8 @@ export interface EarshotCallbacks {
   [EarshotEvent.WatchRefused]: (refusal: WatchRefused) => void;
   [EarshotEvent.HealthAlert]: (alert: HealthAlert) => void;
   [EarshotEvent.CallStateChanged]: (conversationId: string, state: LegState) => void;
+  [EarshotEvent.Dtmf]: (event: DtmfEvent) => void;
+  [EarshotEvent.MonitorCommand]: (event: MonitorCommandEvent) => void;
   [EarshotEvent.ServerEvent]: (type: string, data: unknown) => void;
   [EarshotEvent.Error]: (error: EarshotError) => void;
 }

@@ -354,6 +354,28 @@ export interface EndedEvent {
   reason: string;
 }
 
+/** Data of conversation.dtmf (agents only): a key the customer pressed. */
+export interface DtmfEvent {
+  conversation_id: string;
+  /** One of 0-9 * # A-D. */
+  digit: string;
+}
+
+/** Data of monitor.command (supervisors): the outcome of a code dialled on the monitoring leg. */
+export interface MonitorCommandEvent {
+  /** The conversation whose leg the code was dialled on. */
+  conversation_id: string;
+  /** listen, whisper, barge, leave or tap; absent for an unknown code. */
+  command?: 'listen' | 'whisper' | 'barge' | 'leave' | 'tap';
+  /** The mode after a listen/whisper/barge command. */
+  mode?: Mode;
+  /** Tapping code: the agent's extension and the conversation the supervisor may monitor now. */
+  extension?: string;
+  target_conversation_id?: string;
+  /** Set when the command was refused (nothing changed). */
+  error?: { code: string; message: string };
+}
+
 /** A queue customers can reach. */
 export interface Queue {
   name: string;
@@ -383,6 +405,8 @@ export const ServerEvent = {
   HelpUpdated: 'help.updated',
   MediaReoffer: 'media.reoffer',
   HealthAlert: 'health.alert',
+  ConversationDtmf: 'conversation.dtmf',
+  MonitorCommand: 'monitor.command',
   SessionClosed: 'session.closed',
 } as const;
 
@@ -412,6 +436,8 @@ export interface ServerEventPayloads {
   'help.updated': HelpRequestView;
   'health.alert': HealthAlert;
   'session.closed': SessionClosed;
+  'conversation.dtmf': DtmfEvent;
+  'monitor.command': MonitorCommandEvent;
 }
 
 /** Request types with their data and response data. */

@@ -21,9 +21,13 @@ export function AgentApp({ client, signOut }: AppProps) {
       if (h.status === 'in_progress' && h.provided_by) notices.info(`${h.provided_by.name} accepted your help request.`);
       else if (!helpActive(h) && h.end_reason !== 'agent') notices.info(helpEndText(h));
     });
+    // A key the customer pressed (DTMF), e.g. a menu choice or a number the
+    // agent asked for. Never shown to supervisors; not kept.
+    const offDtmf = client.on(EarshotEvent.Dtmf, (d) => notices.info(`The customer pressed ${d.digit}`));
     return () => {
       offEnded();
       offHelp();
+      offDtmf();
     };
   }, [client]);
   const me = client.identity;

@@ -3,6 +3,7 @@ import { modeLabel, speakerLabel, type ConversationState, type EarshotClient, ty
 import type { Notices } from '../../ui/notices';
 import { Elapsed, LevelMeter } from '../../ui/widgets';
 import { HealthPanel } from './Health';
+import { DialPad } from './DialPad';
 
 const modes: { mode: Exclude<Mode, 'unknown'>; hint: string }[] = [
   { mode: 'listen', hint: 'You hear both; nobody hears you.' },
@@ -74,6 +75,7 @@ export function MonitorPanel({
         </div>
       )}
       <HealthPanel h={v.health} timeline={v.timeline} />
+      {call && <DialPad client={client} c={c} notices={notices} />}
       <div class="button-row">
         <button type="button" aria-pressed={v.mode === 'listen'} disabled={notices.busy} onClick={() => void notices.run(() => client.mute(c.id, v.mode !== 'listen'))}>
           {v.mode === 'listen' ? 'Unmute (barge in)' : 'Mute (back to Listen)'}

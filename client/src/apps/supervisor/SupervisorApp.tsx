@@ -3,8 +3,8 @@
  * agents list at the top, the chat view (Customer and Whisper tabs) and the
  * monitoring panel at the bottom, the panel at the bottom right.
  */
-import { useEffect, useState } from 'preact/hooks';
-import { EarshotEvent, type ConversationState } from '../../sdk';
+import { useEffect, useRef, useState } from 'preact/hooks';
+import { EarshotError, EarshotEvent, type ConversationState } from '../../sdk';
 import type { AppProps } from '../../ui/AppShell';
 import { ConnectionStatus, ReconnectBanner } from '../../ui/ConnectionStatus';
 import { endReasonText } from '../../ui/endReasons';
@@ -21,6 +21,8 @@ import { MonitorPanel } from './MonitorPanel';
 export function SupervisorApp({ client, signOut }: AppProps) {
   const notices = useNotices();
   const [reason, setReason] = useState('');
+  // The latest monitor(), for the tapping code's event handler.
+  const monitorRef = useRef<(id: string, why?: string) => Promise<void>>(async () => undefined);
   useEffect(() => {
     const offEnded = client.on(EarshotEvent.ConversationEnded, (c, ended) => {
       if (c.part === 'supervisor' && ended.reason !== 'left') notices.info(`Monitoring ended: ${endReasonText(ended.reason)}`);
@@ -31,12 +33,22 @@ export function SupervisorApp({ client, signOut }: AppProps) {
     const offHealth = client.on(EarshotEvent.HealthAlert, (a) => {
       if (a.active) notices.info(`${healthRuleText(a.rule)}: ${a.customer?.name ?? 'customer'} with ${a.agent?.name ?? 'agent'}`);
     });
+    const offCommand = client.on(EarshotEvent.MonitorCommand, (mc) => {
+      if (mc.error) {
+        notices.error(new EarshotError(mc.error.code, mc.error.message));
+        return;
+      }
+      // The tapping code: move the monitoring to the named agent's
+      // conversation (monitor.start checks every policy again).
+      if (mc.command === 'tap' && mc.target_conversation_id) void monitorRef.current(mc.target_conversation_id, `tapping code, extension ${mc.extension ?? ''}`);
+    });
     return () => {
       offEnded();
       offHelp();
       offWatch();
       offRefused();
       offHealth();
+      offCommand();
     };
   }, [client]);
   const me = client.identity;
@@ -44,14 +56,15 @@ export function SupervisorApp({ client, signOut }: AppProps) {
   const monitored: ConversationState | undefined = active.find((c) => c.part === 'supervisor');
   const takenOver = active.filter((c) => c.part === 'agent');
 
-  const monitor = async (id: string): Promise<void> => {
+  const monitor = async (id: string, why = reason): Promise<void> => {
     client.prepareAudio(); // inside the click: lets the browser play the call
     await notices.run(async () => {
       if (monitored && monitored.id !== id) await client.leave(monitored.id);
-      await client.monitor(id, { reason });
+      await client.monitor(id, { reason: why });
       setReason('');
     });
   };
+  monitorRef.current = monitor;
 
   return (
     <div class="app supervisor">

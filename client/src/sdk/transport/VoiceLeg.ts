@@ -105,6 +105,18 @@ export class VoiceLeg extends TypedEmitter<VoiceLegCallbacks> {
     return !!this.mic && this.mic.enabled;
   }
 
+  /**
+   * Sends DTMF keys (0-9 * # A-D) as RFC 4733 telephone-events on the
+   * microphone's sender; the server answered telephone-event on every leg.
+   */
+  sendDigits(digits: string): void {
+    if (!/^[0-9*#A-D]+$/.test(digits)) throw new EarshotError(ErrorCode.BadRequest, 'digits are 0-9, *, #, A-D');
+    const dtmf = this.sender.dtmf;
+    if (!dtmf || !dtmf.canInsertDTMF) throw new EarshotError(ErrorCode.BadState, 'this call cannot send DTMF (no microphone, or not connected)');
+    // 100 ms tones, 70 ms gaps: the shortest RFC 4733/ITU Q.24 timings.
+    dtmf.insertDTMF(dtmf.toneBuffer + digits, 100, 70);
+  }
+
   /** Swaps the microphone without renegotiation (e.g. another input device). */
   async replaceMicrophone(track: MediaStreamTrack | null): Promise<void> {
     const enabled = this.mic?.enabled ?? true;
