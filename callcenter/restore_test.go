@@ -39,7 +39,7 @@ func TestRestoreRebuildsFromSnapshots(t *testing.T) {
 	gone.ID = "other-conversation"
 	gone.Parties = append([]PartySnapshot(nil), snap.Parties...)
 	gone.Parties[0].Session = "not-adopted"
-	res := g.Restore([]ConversationSnapshot{snap, gone}, "node-a", lookup)
+	res := g.Restore(RestoreParams{Snapshots: []ConversationSnapshot{snap, gone}, From: "node-a", Session: lookup})
 	if res.Restored != 1 || res.Dropped != 1 {
 		t.Fatalf("restore %+v", res)
 	}
