@@ -24,6 +24,43 @@ type Mirror interface {
 	ConversationEnded(ConversationID)
 }
 
+// AgentMirror, when the Mirror implements it, is also told each agent's
+// state and desk after each change (in operation order, never blocking), so
+// that a node taking the tenant over brings agents back as they were.
+type AgentMirror interface {
+	AgentChanged(AgentSnapshot)
+}
+
+// AgentSnapshot is an agent's state and desk.
+type AgentSnapshot struct {
+	Tenant auth.TenantID `json:"tenant"`
+	UserID auth.UserID   `json:"user_id"`
+	Name   string        `json:"name"`
+	Teams  []auth.TeamID `json:"teams"`
+	State  AgentState    `json:"state"`
+	// Available is the agent's own choice (Ready), kept while it is busy.
+	Available bool `json:"available"`
+	// Desk is the session the agent works from ("" offline).
+	Desk         string         `json:"desk,omitempty"`
+	Conversation ConversationID `json:"conversation_id,omitempty"`
+	Since        time.Time      `json:"since"`
+	IdleSince    time.Time      `json:"idle_since"`
+}
+
+func (a *agentRec) snapshot() AgentSnapshot {
+	s := AgentSnapshot{
+		Tenant: a.key.tenant, UserID: a.key.user, Name: a.name, Teams: append([]auth.TeamID{}, a.teams...),
+		State: a.state(), Available: a.available, Since: a.since, IdleSince: a.idleSince,
+	}
+	if a.client != nil {
+		s.Desk = a.client.ID()
+	}
+	if a.conv != nil {
+		s.Conversation = a.conv.id
+	}
+	return s
+}
+
 // ConversationSnapshot is what another node needs of a live conversation:
 // who takes part in which role, each supervisor's mode, hold and mute. It is
 // enough to rebuild the conversation with the same parties and supervisors
@@ -113,8 +150,9 @@ func (conv *Conversation) mirrorSnapshot() ConversationSnapshot {
 
 // mirrorUpdate is one call to the Mirror, queued in the outbox.
 type mirrorUpdate struct {
-	changed *ConversationSnapshot // nil: ended
+	changed *ConversationSnapshot // nil: ended (or an agent update)
 	ended   ConversationID
+	agent   *AgentSnapshot
 }
 
 // mirrorLocked queues for the Mirror each touched conversation whose
@@ -123,6 +161,15 @@ type mirrorUpdate struct {
 func (c *Center) mirrorLocked(ob *outbox) {
 	if c.mirror == nil {
 		return
+	}
+	if _, ok := c.mirror.(AgentMirror); ok {
+		for _, a := range ob.agents {
+			s := a.snapshot()
+			if k := viewKey(s); k != a.mirrored {
+				a.mirrored = k
+				ob.mirror = append(ob.mirror, mirrorUpdate{agent: &s})
+			}
+		}
 	}
 	for _, conv := range ob.convs {
 		if conv.state == ConvEnded {
@@ -144,6 +191,10 @@ func (c *Center) mirrorLocked(ob *outbox) {
 // outMu, so updates arrive in operation order.
 func (c *Center) deliverMirror(ob *outbox) {
 	for _, u := range ob.mirror {
+		if u.agent != nil {
+			c.mirror.(AgentMirror).AgentChanged(*u.agent)
+			continue
+		}
 		if u.changed != nil {
 			c.mirror.ConversationChanged(*u.changed)
 		} else {

@@ -18,6 +18,7 @@ type agentRec struct {
 	idleSince time.Time
 	conv      *Conversation // offered or active
 	lastSent  string        // JSON of the last AgentInfo pushed
+	mirrored  string        // JSON of the last AgentSnapshot mirrored
 }
 
 func (a *agentRec) state() AgentState {

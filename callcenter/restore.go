@@ -8,6 +8,7 @@ import (
 
 	"github.com/earshot/earshot/auth"
 	"github.com/earshot/earshot/media"
+	"github.com/earshot/earshot/store"
 )
 
 // A cluster node that takes over a tenant whose node was lost rebuilds the
@@ -19,10 +20,11 @@ import (
 // surviving node keeps it (MediaAdopter): its audio never stopped, and only
 // a party without a live leg there re-offers; one whose group died with the
 // lost node gets a new group, and every party re-offers when its session
-// resumes (Adopted). What no
-// snapshot holds is lost and said so in docs/cluster.md: help requests,
-// pending watches, agents' Ready choice (they come back Not Ready) and the
-// recording (a new one starts if the policy records the call).
+// resumes (Adopted). Agents come back with their Ready choice at their
+// desks (AgentSnapshot), chats with their stored transcripts. What no
+// record holds is lost and said so in docs/cluster.md: help requests,
+// pending watches, and the recording (a new one starts if the policy
+// records the call).
 
 // reasonHomeNodeLost is why a conversation was restored / re-offered.
 const reasonHomeNodeLost = "home_node_lost"
@@ -37,11 +39,26 @@ type RestoreResult struct {
 	MediaKept int
 }
 
-// Restore rebuilds conversations from snapshots of a lost node. session
-// gives the adopted session of an id (nil if it was not adopted). A
-// conversation already live here is left alone.
-func (c *Center) Restore(snaps []ConversationSnapshot, from string, session func(id string) Client) RestoreResult {
+// RestoreParams is what a lost node recorded of a tenant.
+type RestoreParams struct {
+	// Snapshots are the tenant's live conversations; Agents its agents'
+	// states and desks (AgentMirror).
+	Snapshots []ConversationSnapshot
+	Agents    []AgentSnapshot
+	// Transcripts are the conversations' chat messages as stored.
+	Transcripts map[ConversationID][]store.MessageRecord
+	// From names the lost node (for the audit trail).
+	From string
+	// Session gives the adopted session of an id, nil if it was not
+	// adopted.
+	Session func(id string) Client
+}
+
+// Restore rebuilds conversations and agents from what a lost node
+// recorded. A conversation already live here is left alone.
+func (c *Center) Restore(p RestoreParams) RestoreResult {
 	var res RestoreResult
+	snaps, from, session := slices.Clone(p.Snapshots), p.From, p.Session
 	sort.Slice(snaps, func(i, j int) bool { return snaps[i].CreatedAt.Before(snaps[j].CreatedAt) })
 	adopted := c.adoptGroups(snaps) // over the network: before the lock
 	_ = c.do(func(ob *outbox) error {
@@ -49,7 +66,7 @@ func (c *Center) Restore(snaps []ConversationSnapshot, from string, session func
 			if c.closed || c.conversations[s.ID] != nil || s.State == ConvEnded {
 				continue
 			}
-			if c.restoreLocked(ob, s, from, session, adopted[s.ID]) {
+			if c.restoreLocked(ob, s, from, session, adopted[s.ID], p.Transcripts[s.ID]) {
 				res.Restored++
 				if a := adopted[s.ID]; a != nil {
 					res.MediaKept += len(a.taken)
@@ -75,10 +92,55 @@ func (c *Center) Restore(snaps []ConversationSnapshot, from string, session func
 				}
 			}
 		}
+		for _, a := range p.Agents {
+			c.restoreAgentLocked(ob, a, session)
+		}
 		c.dispatchLocked(ob)
 		return nil
 	})
 	return res
+}
+
+// restoreAgentLocked brings an agent back as it was — its Ready choice, at
+// its desk — if that desk's session was adopted.
+func (c *Center) restoreAgentLocked(ob *outbox, s AgentSnapshot, session func(string) Client) {
+	cl := session(s.Desk)
+	if cl == nil {
+		return // offline, or its session is gone: it will sign in again
+	}
+	k := userKey{tenant: s.Tenant, user: s.UserID}
+	a := c.agents[k]
+	if a == nil {
+		a = &agentRec{key: k}
+		c.agents[k] = a
+	}
+	a.client, a.name, a.teams, a.available = cl, s.Name, slices.Clone(s.Teams), s.Available
+	if a.conv == nil {
+		a.since, a.idleSince = s.Since, s.IdleSince
+	}
+	c.agentChangedLocked(ob, a)
+}
+
+// restoredMessages rebuilds a transcript from the store's records, and the
+// threads' last numbers.
+func restoredMessages(conv *Conversation, recs []store.MessageRecord) {
+	sort.Slice(recs, func(i, j int) bool { return recs[i].At.Before(recs[j].At) })
+	for _, r := range recs {
+		kind, err := ParseMessageKind(r.Kind)
+		if err != nil {
+			continue
+		}
+		var role PartyRole
+		_ = role.UnmarshalText([]byte(r.FromRole))
+		m := ChatMessage{
+			ID: r.ID, ConversationID: conv.id, Seq: uint64(r.Seq), Kind: kind.String(),
+			From: PersonView{Name: r.FromName, Role: role}, Text: r.Text, At: r.At, kind: kind,
+		}
+		conv.messages = append(conv.messages, m)
+		if m.Seq > conv.threadSeq[kind] {
+			conv.threadSeq[kind] = m.Seq
+		}
+	}
 }
 
 // adoptedGroup is a conversation's media group taken over from a lost
@@ -131,7 +193,7 @@ func legSeqOf(id media.LegID) int {
 }
 
 // restoreLocked rebuilds one conversation; false if it cannot be.
-func (c *Center) restoreLocked(ob *outbox, s ConversationSnapshot, from string, session func(string) Client, adopted *adoptedGroup) bool {
+func (c *Center) restoreLocked(ob *outbox, s ConversationSnapshot, from string, session func(string) Client, adopted *adoptedGroup, transcript []store.MessageRecord) bool {
 	q, ok := c.queueFor(s.Tenant, s.Queue)
 	if !ok {
 		q = QueueConfig{Name: s.Queue, Team: s.Team, Tenant: s.Tenant}
@@ -201,6 +263,7 @@ func (c *Center) restoreLocked(ob *outbox, s ConversationSnapshot, from string, 
 			return false
 		}
 	}
+	restoredMessages(conv, transcript)
 	c.conversations[conv.id] = conv
 	c.customers[cust.user] = conv
 	c.customerClients[cust.user] = cust.client

@@ -1,9 +1,14 @@
 package callcenter
 
 import (
+	"context"
 	"encoding/json"
 	"strings"
 	"testing"
+	"time"
+
+	"github.com/earshot/earshot/auth"
+	"github.com/earshot/earshot/store"
 )
 
 // A conversation rebuilt on another node from its last snapshot comes back
@@ -39,7 +44,7 @@ func TestRestoreRebuildsFromSnapshots(t *testing.T) {
 	gone.ID = "other-conversation"
 	gone.Parties = append([]PartySnapshot(nil), snap.Parties...)
 	gone.Parties[0].Session = "not-adopted"
-	res := g.Restore([]ConversationSnapshot{snap, gone}, "node-a", lookup)
+	res := g.Restore(RestoreParams{Snapshots: []ConversationSnapshot{snap, gone}, From: "node-a", Session: lookup})
 	if res.Restored != 1 || res.Dropped != 1 {
 		t.Fatalf("restore %+v", res)
 	}
@@ -77,5 +82,69 @@ func TestRestoreRebuildsFromSnapshots(t *testing.T) {
 	g.mu.Unlock()
 	if !CanHear(s, agent.id, sup.id) || CanHear(s, cust.id, sup.id) {
 		t.Fatal("the restored whisper is not a whisper")
+	}
+}
+
+// An agent comes back from its record at its desk with its Ready choice,
+// and is offered the next call; an agent whose desk was not adopted does
+// not come back. A restored chat has its stored transcript.
+func TestRestoreBringsAgentsAndTranscriptsBack(t *testing.T) {
+	g := newTestCenterWith(t, Params{Policy: DefaultPolicy()})
+	alex := newRecorder(ident("alex", "Alex", "t1", auth.RoleAgent, "team-a"))
+	bea := newRecorder(ident("bea", "Bea", "t1", auth.RoleAgent, "team-a"))
+	cust := newRecorder(ident("cust", "Carla", "t1", auth.RoleCustomer))
+	byID := map[string]Client{alex.ID(): alex, cust.ID(): cust}
+	res := g.Restore(RestoreParams{
+		From:    "node-a",
+		Session: func(id string) Client { return byID[id] },
+		Agents: []AgentSnapshot{
+			{Tenant: "t1", UserID: "alex", Name: "Alex", Teams: []auth.TeamID{"team-a"}, State: AgentReady, Available: true, Desk: alex.ID()},
+			{Tenant: "t1", UserID: "bea", Name: "Bea", Teams: []auth.TeamID{"team-a"}, State: AgentReady, Available: true, Desk: bea.ID()},
+		},
+	})
+	if res.Restored != 0 {
+		t.Fatalf("restore %+v", res)
+	}
+	alex.waitFor(t, 0, EventAgentState, func(b json.RawMessage) bool { return strings.Contains(string(b), `"state":"ready"`) })
+	if n := len(bea.all()); n != 0 {
+		t.Fatalf("bea, whose desk was not adopted, got %d events", n)
+	}
+	if err := g.Connect(cust); err != nil {
+		t.Fatal(err)
+	}
+	st, err := g.StartConversation(context.Background(), cust, StartParams{Queue: "support", Channel: ChannelChat})
+	if err != nil {
+		t.Fatal(err)
+	}
+	alex.waitFor(t, 0, EventConversationOffered, hasConversation(st.View.ConversationID))
+
+	// A chat restored with its stored messages answers the transcript.
+	chat := ConversationSnapshot{
+		ID: "chat-1", Tenant: "t1", Channel: ChannelChat, State: ConvActive, Queue: "support", Team: "team-a",
+		Parties: []PartySnapshot{{PartyID: "p-c", UserID: "cust2", Name: "Chris", Role: PartyCustomer, Session: "s-cust2"}},
+	}
+	c2 := newRecorder(ident("cust2", "Chris", "t1", auth.RoleCustomer))
+	res = g.Restore(RestoreParams{
+		From: "node-a", Snapshots: []ConversationSnapshot{chat},
+		Session: func(id string) Client {
+			if id == "s-cust2" {
+				return c2
+			}
+			return nil
+		},
+		Transcripts: map[ConversationID][]store.MessageRecord{"chat-1": {
+			{ID: "m1", ConversationID: "chat-1", Tenant: "t1", Seq: 1, Kind: "public", From: "cust2", FromName: "Chris", FromRole: "customer", Text: "hello", At: time.Now()},
+			{ID: "m2", ConversationID: "chat-1", Tenant: "t1", Seq: 1, Kind: "whisper", Whisper: true, From: "sam", FromName: "Sam", FromRole: "supervisor", Text: "coach", At: time.Now()},
+		}},
+	})
+	if res.Restored != 1 {
+		t.Fatalf("chat restore %+v", res)
+	}
+	msgs, err := g.Transcript(c2, "chat-1")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if len(msgs) != 1 || msgs[0].Text != "hello" {
+		t.Fatalf("the customer's transcript after the restore: %+v (whispers must stay hidden)", msgs)
 	}
 }

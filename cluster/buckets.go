@@ -53,6 +53,14 @@ func openTenantsBucket(ctx context.Context, js jetstream.JetStream, cfg Config) 
 	return openFileBucket(ctx, js, TenantsBucket(cfg.Name), "Earshot tenant homes of cluster "+cfg.Name)
 }
 
+// AgentsBucket is the KV bucket of cluster's agent records: one key per
+// agent, "<tenant key>.<base64url user id>", written by the tenant's home.
+func AgentsBucket(cluster string) string { return "earshot_" + cluster + "_agents" }
+
+func openAgentsBucket(ctx context.Context, js jetstream.JetStream, cfg Config) (jetstream.KeyValue, error) {
+	return openFileBucket(ctx, js, AgentsBucket(cfg.Name), "Earshot agent records of cluster "+cfg.Name)
+}
+
 func openSessionsBucket(ctx context.Context, js jetstream.JetStream, cfg Config) (jetstream.KeyValue, error) {
 	return openFileBucket(ctx, js, SessionsBucket(cfg.Name), "Earshot session records of cluster "+cfg.Name)
 }

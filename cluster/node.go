@@ -50,6 +50,7 @@ type Node struct {
 	// sessions and convKV hold what a takeover of a tenant rebuilds from.
 	sessions jetstream.KeyValue
 	convKV   jetstream.KeyValue
+	agents   jetstream.KeyValue
 	sessW    *SessionWriter
 	dir      *Directory
 	convs    *ConversationWriter
@@ -105,13 +106,15 @@ func Connect(ctx context.Context, p Params) (*Node, error) {
 		if n.nodes, convs, err = openBuckets(ctx, js, cfg); err == nil {
 			n.convKV = convs
 			if n.tenants, err = openTenantsBucket(ctx, js, cfg); err == nil {
-				n.sessions, err = openSessionsBucket(ctx, js, cfg)
+				if n.sessions, err = openSessionsBucket(ctx, js, cfg); err == nil {
+					n.agents, err = openAgentsBucket(ctx, js, cfg)
+				}
 			}
 		}
 		if err == nil {
 			n.dir, err = NewDirectory(ctx, DirectoryParams{KV: n.nodes, TTL: cfg.HeartbeatTTL, OnEvent: func(ev NodeEvent) { n.nodeEvent(ev, p.OnNodeEvent) }, Logger: n.log})
 			if err == nil {
-				n.convs = newConversationWriter(convs, n.id, n.log)
+				n.convs = newConversationWriter(convs, n.agents, n.id, n.log)
 				n.sessW = newSessionWriter(n.sessions, n.id, n.log)
 			}
 		}

@@ -64,14 +64,22 @@ func (sw *SessionWriter) SessionEnded(id string, tenant auth.TenantID) {
 // Close writes what is queued and stops the writer.
 func (sw *SessionWriter) Close(ctx context.Context) error { return sw.w.close(ctx) }
 
-// lostTenantState reads what a lost home kept of a tenant: its session
-// records and its conversation records.
-func (n *Node) lostTenantState(ctx context.Context, tenant string, from NodeID) ([]signaling.SessionRecord, []ConversationRecord, error) {
+// LostTenant is what a lost home kept of a tenant: its sessions, its
+// conversations and its agents.
+type LostTenant struct {
+	Sessions      []signaling.SessionRecord
+	Conversations []ConversationRecord
+	Agents        []AgentRecord
+}
+
+// lostTenantState reads what a lost home kept of a tenant.
+func (n *Node) lostTenantState(ctx context.Context, tenant string, from NodeID) (LostTenant, error) {
+	var lt LostTenant
 	var sessions []signaling.SessionRecord
 	prefix := tenantKey(tenant) + "."
 	keys, err := n.sessions.ListKeysFiltered(ctx, prefix+"*")
 	if err != nil {
-		return nil, nil, fmt.Errorf("list sessions of %s: %w", tenant, err)
+		return lt, fmt.Errorf("list sessions of %s: %w", tenant, err)
 	}
 	for k := range keys.Keys() {
 		e, err := n.sessions.Get(ctx, k)
@@ -79,7 +87,7 @@ func (n *Node) lostTenantState(ctx context.Context, tenant string, from NodeID) 
 			continue
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("session record %s: %w", k, err)
+			return lt, fmt.Errorf("session record %s: %w", k, err)
 		}
 		var r SessionRecord
 		if err := json.Unmarshal(e.Value(), &r); err != nil || r.Node != from || !strings.HasPrefix(k, prefix) {
@@ -90,7 +98,7 @@ func (n *Node) lostTenantState(ctx context.Context, tenant string, from NodeID) 
 	var convs []ConversationRecord
 	ckeys, err := n.convKV.ListKeys(ctx)
 	if err != nil {
-		return nil, nil, fmt.Errorf("list conversations: %w", err)
+		return lt, fmt.Errorf("list conversations: %w", err)
 	}
 	for k := range ckeys.Keys() {
 		e, err := n.convKV.Get(ctx, k)
@@ -98,7 +106,7 @@ func (n *Node) lostTenantState(ctx context.Context, tenant string, from NodeID) 
 			continue
 		}
 		if err != nil {
-			return nil, nil, fmt.Errorf("conversation record %s: %w", k, err)
+			return lt, fmt.Errorf("conversation record %s: %w", k, err)
 		}
 		var r ConversationRecord
 		if err := json.Unmarshal(e.Value(), &r); err != nil || r.Node != from || string(r.Conversation.Tenant) != tenant {
@@ -106,5 +114,24 @@ func (n *Node) lostTenantState(ctx context.Context, tenant string, from NodeID) 
 		}
 		convs = append(convs, r)
 	}
-	return sessions, convs, nil
+	var agents []AgentRecord
+	akeys, err := n.agents.ListKeysFiltered(ctx, prefix+"*")
+	if err != nil {
+		return lt, fmt.Errorf("list agents of %s: %w", tenant, err)
+	}
+	for k := range akeys.Keys() {
+		e, err := n.agents.Get(ctx, k)
+		if errors.Is(err, jetstream.ErrKeyNotFound) {
+			continue
+		}
+		if err != nil {
+			return lt, fmt.Errorf("agent record %s: %w", k, err)
+		}
+		var r AgentRecord
+		if err := json.Unmarshal(e.Value(), &r); err != nil || r.Node != from || string(r.Agent.Tenant) != tenant {
+			continue
+		}
+		agents = append(agents, r)
+	}
+	return LostTenant{Sessions: sessions, Conversations: convs, Agents: agents}, nil
 }

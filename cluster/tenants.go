@@ -7,8 +7,6 @@ import (
 	"fmt"
 
 	"github.com/nats-io/nats.go/jetstream"
-
-	"github.com/earshot/earshot/signaling"
 )
 
 // A tenant's domain — its agents, queues, conversations, monitors, help
@@ -37,7 +35,7 @@ const maxClaimRounds = 4
 // Takeover rebuilds on this node a tenant whose home was lost, from what
 // the old home recorded: its sessions and its conversations. It runs once
 // per takeover, before any socket of the tenant is served here.
-type Takeover func(ctx context.Context, tenant string, from NodeID, sessions []signaling.SessionRecord, convs []ConversationRecord)
+type Takeover func(ctx context.Context, tenant string, from NodeID, lost LostTenant)
 
 // SetTakeover sets what TenantHome runs when this node takes a tenant over
 // (call it before Start).
@@ -124,7 +122,7 @@ func (n *Node) startTakeover(tenant string) bool {
 // gate. A failure to read the records is logged: the tenant is served
 // anyway, without what could not be read.
 func (n *Node) runTakeover(ctx context.Context, tenant string, from NodeID) {
-	sessions, convs, err := n.lostTenantState(ctx, tenant, from)
+	lost, err := n.lostTenantState(ctx, tenant, from)
 	if err != nil {
 		n.log.Error("tenant takeover: records unreadable; serving without them", "tenant", tenant, "from", from, "err", err)
 	}
@@ -132,7 +130,7 @@ func (n *Node) runTakeover(ctx context.Context, tenant string, from NodeID) {
 	t := n.takeover
 	n.mu.Unlock()
 	if t != nil {
-		t(ctx, tenant, from, sessions, convs)
+		t(ctx, tenant, from, lost)
 	}
 	n.endTakeover(tenant, true)
 }

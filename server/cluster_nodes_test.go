@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"io"
+	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
@@ -478,6 +479,28 @@ func TestClusterHomeFailoverKeepsRemoteMedia(t *testing.T) {
 
 	id := voiceCall(t, nil, cust, agent)
 	a.waitLegs(t, 2) // all idle: placed on node-a, not the home
+	// Another agent waits Ready; the customer writes in the chat, and the
+	// message is stored before the crash.
+	bea := tc.party(t, b, "agent2", "bea", "Bea", auth.RoleAgent)
+	bea.do(t, "agent.set_state", map[string]string{"state": "ready"}, nil)
+	cust.do(t, "chat.send", map[string]string{"conversation_id": id, "kind": "public", "text": "my order is 4711"}, nil)
+	adminTok := tc.ts.token(t, "root", "Root", auth.RoleAdmin)
+	ctx := ctxT(t)
+	for {
+		var h struct {
+			Messages []struct {
+				Text string `json:"text"`
+			} `json:"messages"`
+		}
+		if apiGet(t, &testServer{base: a.base}, "/api/v1/conversations/"+id, adminTok, &h) == http.StatusOK && len(h.Messages) == 1 {
+			break
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatal("the chat message was never stored")
+		case <-time.After(20 * time.Millisecond): // poll interval
+		}
+	}
 	var mon startResp
 	sup.do(t, "monitor.start", map[string]string{"conversation_id": id, "reason": "home failover", "offer": sup.offer(t)}, &mon)
 	sup.connect(t, mon.Answer)
@@ -490,9 +513,25 @@ func TestClusterHomeFailoverKeepsRemoteMedia(t *testing.T) {
 	// While nobody runs the tenant, the media node forwards on as routed.
 	agent.hearsAfter(t, cust, killSeq, 2*n)
 	agent.hearsAfter(t, sup, sup.seq(), n)
+	bmark := bea.sig.Mark()
 	agent.resumeSomewhere(t, a, b)
 	cust.resumeSomewhere(t, a, b)
 	sup.resumeSomewhere(t, b, a)
+	bea.resumeSomewhere(t, b, a)
+
+	// The idle agent is back Ready at its desk; the chat is intact.
+	if _, err := bea.sig.WaitEvent(ctxT(t), bmark, "agent.state", func(b json.RawMessage) bool { return strings.Contains(string(b), `"state":"ready"`) }); err != nil {
+		t.Fatalf("bea after the takeover: %v", err)
+	}
+	var tr struct {
+		Messages []struct {
+			Text string `json:"text"`
+		} `json:"messages"`
+	}
+	agent.do(t, "conversation.transcript", map[string]string{"conversation_id": id}, &tr)
+	if len(tr.Messages) != 1 || tr.Messages[0].Text != "my order is 4711" {
+		t.Fatalf("transcript after the takeover: %+v", tr.Messages)
+	}
 
 	// The new home drives the same group: a switch reaches the media node.
 	bargeFrom := sup.seq()

@@ -2,6 +2,7 @@ package main
 
 import (
 	"context"
+	"errors"
 	"net"
 	"os"
 	"strconv"
@@ -11,6 +12,7 @@ import (
 	"github.com/earshot/earshot/callcenter"
 	"github.com/earshot/earshot/cluster"
 	"github.com/earshot/earshot/signaling"
+	"github.com/earshot/earshot/store"
 )
 
 // connectCluster joins the cluster's NATS and buckets (cluster.nats_url is
@@ -61,24 +63,36 @@ func (a *app) sessionObserver() signaling.SessionObserver {
 // adopted (waiting for their clients' resumes) and its conversations
 // restored with the same parties and modes; each voice party re-offers as
 // it resumes.
-func (a *app) takeOver(_ context.Context, tenant string, from cluster.NodeID, sessions []signaling.SessionRecord, convs []cluster.ConversationRecord) {
-	adopted := a.sig.Adopt(sessions)
-	snaps := make([]callcenter.ConversationSnapshot, 0, len(convs))
-	for _, r := range convs {
-		snaps = append(snaps, r.Conversation)
+func (a *app) takeOver(ctx context.Context, tenant string, from cluster.NodeID, lost cluster.LostTenant) {
+	adopted := a.sig.Adopt(lost.Sessions)
+	p := callcenter.RestoreParams{From: string(from), Transcripts: map[callcenter.ConversationID][]store.MessageRecord{}}
+	for _, r := range lost.Conversations {
+		p.Snapshots = append(p.Snapshots, r.Conversation)
+		// The chat so far, as stored (a message written just before the
+		// crash may not be there yet).
+		h, err := a.storage.store.ConversationHistory(ctx, auth.TenantID(tenant), string(r.Conversation.ID))
+		if err == nil {
+			p.Transcripts[r.Conversation.ID] = h.Messages
+		} else if !errors.Is(err, store.ErrNotFound) {
+			a.log.Warn("takeover: transcript unreadable", "conversation", r.Conversation.ID, "err", err)
+		}
 	}
-	res := a.center.Restore(snaps, string(from), func(id string) callcenter.Client {
+	for _, r := range lost.Agents {
+		p.Agents = append(p.Agents, r.Agent)
+	}
+	p.Session = func(id string) callcenter.Client {
 		if s, ok := adopted[id]; ok {
 			return s
 		}
 		return nil
-	})
-	for _, sn := range snaps {
+	}
+	res := a.center.Restore(p)
+	for _, sn := range p.Snapshots {
 		if !a.center.Live(sn.ID) {
 			a.node.Conversations().ConversationEnded(sn.ID) // its record is stale
 		}
 	}
-	a.log.Warn("tenant taken over", "tenant", tenant, "from", from, "sessions", len(adopted), "conversations", res.Restored, "dropped", res.Dropped, "legs_kept", res.MediaKept)
+	a.log.Warn("tenant taken over", "tenant", tenant, "from", from, "sessions", len(adopted), "agents", len(p.Agents), "conversations", res.Restored, "dropped", res.Dropped, "legs_kept", res.MediaKept)
 }
 
 // startCluster lists this node, serving, with the addresses it listens on.
