@@ -180,6 +180,7 @@ func settings() []setting {
 		{"max-barge-participants", "EARSHOT_MAX_BARGE_PARTICIPANTS", "participants in a barged conversation", num(func(c *Config) *int { return &c.Policy.MaxBargeParticipants })},
 		{"notify-agent", "EARSHOT_NOTIFY_AGENT", "tell agents they are monitored", boolean(func(c *Config) *bool { return &c.Policy.NotifyAgent })},
 		{"notify-agent-names", "EARSHOT_NOTIFY_AGENT_NAMES", "include the supervisor's name in that notice", boolean(func(c *Config) *bool { return &c.Policy.NotifyAgentNames })},
+		{"transfer-any-team", "EARSHOT_TRANSFER_ANY_TEAM", "allow transfers to agents outside the transferring party's teams", boolean(func(c *Config) *bool { return &c.Policy.TransferAnyTeam })},
 		{"offer-timeout", "EARSHOT_OFFER_TIMEOUT", "how long an agent has to accept", dur(func(c *Config) *time.Duration { return &c.Policy.OfferTimeout })},
 		{"store", "EARSHOT_STORE_DRIVER", "durable store: sqlite (a file in the data directory) or postgres", str(func(c *Config) *string { return &c.Store.Driver })},
 		{"store-dsn", "EARSHOT_STORE_DSN", "postgres: connection string (prefer the environment: flags show in ps)", str(func(c *Config) *string { return &c.Store.DSN })},
