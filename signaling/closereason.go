@@ -57,27 +57,32 @@ const (
 	// CloseReasonInvalidUTF8: a text frame that is not valid UTF-8 (RFC 6455
 	// §8.1 requires failing the connection, with close code 1007).
 	CloseReasonInvalidUTF8
+	// CloseReasonSignedInElsewhere: a newer session of the same agent took
+	// the desk over (the domain ended this one). Clients must not reconnect
+	// automatically, or two tabs would take the desk from each other.
+	CloseReasonSignedInElsewhere
 )
 
 var closeReasonNames = [...]string{
-	CloseReasonUnknown:        "unknown",
-	CloseReasonClientClosed:   "client_closed",
-	CloseReasonConnectionLost: "connection_lost",
-	CloseReasonSlowConsumer:   "slow_consumer",
-	CloseReasonRateLimited:    "rate_limited",
-	CloseReasonFrameTooLarge:  "frame_too_large",
-	CloseReasonBadFrame:       "bad_frame",
-	CloseReasonAuthFailed:     "auth_failed",
-	CloseReasonAuthTimeout:    "auth_timeout",
-	CloseReasonReplaced:       "replaced",
-	CloseReasonShutdown:       "shutdown",
-	CloseReasonGraceExpired:   "grace_expired",
-	CloseReasonTokenExpired:   "token_expired",
-	CloseReasonRefused:        "refused",
-	CloseReasonRevoked:        "revoked",
-	CloseReasonResumeFailed:   "resume_failed",
-	CloseReasonResumeGap:      "resume_gap",
-	CloseReasonInvalidUTF8:    "invalid_utf8",
+	CloseReasonUnknown:           "unknown",
+	CloseReasonClientClosed:      "client_closed",
+	CloseReasonConnectionLost:    "connection_lost",
+	CloseReasonSlowConsumer:      "slow_consumer",
+	CloseReasonRateLimited:       "rate_limited",
+	CloseReasonFrameTooLarge:     "frame_too_large",
+	CloseReasonBadFrame:          "bad_frame",
+	CloseReasonAuthFailed:        "auth_failed",
+	CloseReasonAuthTimeout:       "auth_timeout",
+	CloseReasonReplaced:          "replaced",
+	CloseReasonShutdown:          "shutdown",
+	CloseReasonGraceExpired:      "grace_expired",
+	CloseReasonTokenExpired:      "token_expired",
+	CloseReasonRefused:           "refused",
+	CloseReasonRevoked:           "revoked",
+	CloseReasonResumeFailed:      "resume_failed",
+	CloseReasonResumeGap:         "resume_gap",
+	CloseReasonInvalidUTF8:       "invalid_utf8",
+	CloseReasonSignedInElsewhere: "signed_in_elsewhere",
 }
 
 // String returns the wire name ("slow_consumer", ...), used as the close
