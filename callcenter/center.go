@@ -9,6 +9,7 @@ import (
 
 	"github.com/earshot/earshot/auth"
 	"github.com/earshot/earshot/media"
+	"github.com/earshot/earshot/store"
 )
 
 // QueueConfig names a queue and the team whose agents answer it.
@@ -31,7 +32,10 @@ type Params struct {
 	// Mirror, if set, is told the state of every live conversation after
 	// each change (a cluster's conversation directory). Nil on a single node.
 	Mirror Mirror
-	Logger *slog.Logger
+	// HelpMutes are the supervisors who muted help alerts, as the store
+	// kept them (store.Store.HelpMutes): mutes survive a restart.
+	HelpMutes []store.HelpMute
+	Logger    *slog.Logger
 }
 
 // Center owns all live contact-center state of this node: agents, queues,
@@ -81,7 +85,7 @@ func New(p Params) (*Center, error) {
 		}
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	return &Center{
+	c := &Center{
 		policy:          p.Policy,
 		queues:          p.Queues,
 		sfu:             p.SFU,
@@ -95,7 +99,16 @@ func New(p Params) (*Center, error) {
 		customers:       make(map[userKey]*Conversation),
 		customerClients: make(map[userKey]Client),
 		supervisors:     make(map[string]Client),
-	}, nil
+	}
+	for _, m := range p.HelpMutes {
+		if m.Muted {
+			if c.help.muted == nil {
+				c.help.muted = map[userKey]bool{}
+			}
+			c.help.muted[userKey{tenant: m.Tenant, user: m.User}] = true
+		}
+	}
+	return c, nil
 }
 
 // Policy returns the monitoring policy in force.

@@ -70,7 +70,15 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		}
 		mirror = a.node.Conversations()
 	}
-	a.center, err = callcenter.New(callcenter.Params{Policy: cfg.Policy, Queues: cfg.Queues, SFU: a.sfu, Auditor: a.storage.writer, Mirror: mirror, Logger: log.With("component", "callcenter")})
+	mutes, err := a.storage.store.HelpMutes(ctx)
+	if err != nil {
+		a.closeCluster(context.Background())
+		a.storage.close()
+		_ = a.sfu.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
+	a.center, err = callcenter.New(callcenter.Params{Policy: cfg.Policy, Queues: cfg.Queues, SFU: a.sfu, Auditor: a.storage.writer, Mirror: mirror,
+		HelpMutes: mutes, Logger: log.With("component", "callcenter")})
 	if err != nil {
 		a.closeCluster(context.Background())
 		a.storage.close()

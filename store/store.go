@@ -29,6 +29,9 @@ type Store interface {
 
 	// HelpRequests returns help requests, oldest first.
 	HelpRequests(ctx context.Context, q HelpQuery) ([]HelpRequest, error)
+	// HelpMutes returns every supervisor who muted help alerts (Muted
+	// true), of all tenants, for the domain to load at start.
+	HelpMutes(ctx context.Context) ([]HelpMute, error)
 	// Conversations returns conversation records, oldest first.
 	Conversations(ctx context.Context, q ConversationQuery) ([]ConversationRecord, error)
 	// ConversationHistory returns a conversation with its participants,
@@ -53,16 +56,17 @@ type Batch struct {
 	Transfers     []TransferRecord
 	Messages      []MessageRecord
 	HelpRequests  []HelpRequest
+	HelpMutes     []HelpMute
 }
 
 // Empty reports whether b writes nothing.
 func (b Batch) Empty() bool {
-	return len(b.Audit)+len(b.Conversations)+len(b.Participants)+len(b.Transfers)+len(b.Messages)+len(b.HelpRequests) == 0
+	return b.Len() == 0
 }
 
 // Len counts the rows b writes.
 func (b Batch) Len() int {
-	return len(b.Audit) + len(b.Conversations) + len(b.Participants) + len(b.Transfers) + len(b.Messages) + len(b.HelpRequests)
+	return len(b.Audit) + len(b.Conversations) + len(b.Participants) + len(b.Transfers) + len(b.Messages) + len(b.HelpRequests) + len(b.HelpMutes)
 }
 
 // Add appends o's rows after b's.
@@ -73,6 +77,7 @@ func (b *Batch) Add(o Batch) {
 	b.Transfers = append(b.Transfers, o.Transfers...)
 	b.Messages = append(b.Messages, o.Messages...)
 	b.HelpRequests = append(b.HelpRequests, o.HelpRequests...)
+	b.HelpMutes = append(b.HelpMutes, o.HelpMutes...)
 }
 
 // PurgeParams is one retention run.
