@@ -91,6 +91,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		ObserveModeSwitch: func(d time.Duration) { observe(d) },
 	})
 	a.sig = signaling.NewServer(signaling.ServerParams{Config: cfg.Signaling, Verifier: verifier, Handler: disp, Logger: log.With("component", "signaling"), Hosts: a.hosts,
+		MediaSlots: a.sfu.Config().Slots,
 		ICEServers: func(id auth.Identity) []iceservers.Server {
 			return iceservers.For(cfg.ICEServers, string(id.Tenant)+"/"+string(id.Subject), time.Now())
 		},

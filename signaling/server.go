@@ -62,6 +62,10 @@ type ServerParams struct {
 	// told to use (with TURN credentials minted for that user); sent in the
 	// auth, resume and refresh responses.
 	ICEServers func(id auth.Identity) []iceservers.Server
+	// MediaSlots is the media plane's receive slots per leg, announced in
+	// the auth and resume responses so clients build offers of that shape
+	// without being configured alike (0: not announced).
+	MediaSlots int
 }
 
 // HostPolicy decides whether a host[:port] (here: the host of an Origin)
@@ -75,13 +79,14 @@ var _ HostPolicy = (*hostcheck.List)(nil)
 // Server upgrades HTTP requests to signaling sockets and owns all sessions.
 // It implements http.Handler; mount it on the signaling path.
 type Server struct {
-	ice      func(auth.Identity) []iceservers.Server
-	cfg      Config
-	verifier auth.Verifier
-	handler  Handler
-	log      *slog.Logger
-	hosts    HostPolicy
-	upgrader websocket.Upgrader
+	ice        func(auth.Identity) []iceservers.Server
+	mediaSlots int
+	cfg        Config
+	verifier   auth.Verifier
+	handler    Handler
+	log        *slog.Logger
+	hosts      HostPolicy
+	upgrader   websocket.Upgrader
 
 	// ctx is the parent of every session context; cancelled by Shutdown.
 	ctx    context.Context
@@ -118,19 +123,20 @@ func NewServer(p ServerParams) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
-		cfg:      p.Config.withDefaults(),
-		verifier: p.Verifier,
-		handler:  p.Handler,
-		log:      log, // the caller names the component
-		hosts:    hosts,
-		ice:      p.ICEServers,
-		ctx:      ctx,
-		cancel:   cancel,
-		kill:     make(chan struct{}),
-		conns:    make(map[*conn]struct{}),
-		sessions: make(map[string]*Session),
-		byResume: make(map[string]*Session),
-		users:    make(map[userKey]*userLimiter),
+		cfg:        p.Config.withDefaults(),
+		verifier:   p.Verifier,
+		handler:    p.Handler,
+		log:        log, // the caller names the component
+		hosts:      hosts,
+		ice:        p.ICEServers,
+		mediaSlots: p.MediaSlots,
+		ctx:        ctx,
+		cancel:     cancel,
+		kill:       make(chan struct{}),
+		conns:      make(map[*conn]struct{}),
+		sessions:   make(map[string]*Session),
+		byResume:   make(map[string]*Session),
+		users:      make(map[userKey]*userLimiter),
 	}
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  4 << 10,
