@@ -14,6 +14,10 @@ const reasons: Record<string, string> = {
   supervisor_dropped: 'Your connection was lost.',
   offer_withdrawn: 'The offer was withdrawn.',
   connection_lost: 'The connection to the server was lost.',
+  signed_in_elsewhere: 'You signed in elsewhere; it continues there.',
+  no_answer: 'The customer did not answer.',
+  customer_declined: 'The customer declined.',
+  not_answered: 'The customer did not answer.',
 };
 
 /** Says why something ended. */
