@@ -68,6 +68,16 @@ const (
 	// applied after all (the world changed in between); details.aborted_id
 	// names that event.
 	AuditActionAborted
+	// AuditMediaFailover: the node carrying a conversation's media was
+	// lost; the conversation got a new media group and its parties were
+	// asked to re-offer (details.legs names their roles).
+	AuditMediaFailover
+	// AuditRecordingStart and AuditRecordingStop: a recording started or
+	// stopped, by request or by the policy / the conversation's end
+	// (actor "system"); details.recording_id names it. Every access to a
+	// recording is audited by the reporting API (store.ActionRecordingAccess).
+	AuditRecordingStart
+	AuditRecordingStop
 )
 
 var auditActionNames = [...]string{
@@ -89,6 +99,9 @@ var auditActionNames = [...]string{
 	AuditHelpAutoClose:        "help.auto_close",
 	AuditHelpMute:             "help.mute",
 	AuditActionAborted:        "action.aborted",
+	AuditMediaFailover:        "media.failover",
+	AuditRecordingStart:       "recording.start",
+	AuditRecordingStop:        "recording.stop",
 }
 
 // String returns the stored name of the action.

@@ -92,6 +92,7 @@ func (c *Center) endLocked(ob *outbox, conv *Conversation, reason EndReason) {
 		}
 		p.leg = nil
 	}
+	c.stopRecordingLocked(ob, conv, "conversation_ended") // before the group closes
 	if g := conv.group; g != nil {
 		ob.after(g.Close)
 	}

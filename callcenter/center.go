@@ -24,8 +24,12 @@ type QueueConfig struct {
 type Params struct {
 	Policy Policy
 	Queues []QueueConfig
-	// SFU carries the voice legs. Required.
+	// SFU carries the voice legs when Media is nil. One of SFU and Media
+	// is required.
 	SFU *media.SFU
+	// Media, if set, creates the conversations' media groups instead of
+	// the local SFU (a cluster places them on its nodes).
+	Media MediaPlane
 	// Auditor makes audit events and history durable. Required: an audited
 	// action is acknowledged only after its event is committed.
 	Auditor Auditor
@@ -35,7 +39,10 @@ type Params struct {
 	// HelpMutes are the supervisors who muted help alerts, as the store
 	// kept them (store.Store.HelpMutes): mutes survive a restart.
 	HelpMutes []store.HelpMute
-	Logger    *slog.Logger
+	// RecordingDir is the root of the recordings (one directory each);
+	// "" disables recording whatever the policy says.
+	RecordingDir string
+	Logger       *slog.Logger
 }
 
 // Center owns all live contact-center state of this node: agents, queues,
@@ -45,10 +52,12 @@ type Params struct {
 type Center struct {
 	policy  Policy
 	queues  []QueueConfig
-	sfu     *media.SFU
+	media   MediaPlane
 	auditor Auditor
 	mirror  Mirror // nil: nobody outside the node needs the state
 	log     *slog.Logger
+	// recordingDir is the recordings' root ("": recording is off).
+	recordingDir string
 
 	ctx    context.Context
 	cancel context.CancelFunc
@@ -70,14 +79,20 @@ type Center struct {
 
 // New creates a Center.
 func New(p Params) (*Center, error) {
-	if p.SFU == nil {
-		return nil, fmt.Errorf("new center: %w", errNoSFU)
+	if p.Media == nil {
+		if p.SFU == nil {
+			return nil, fmt.Errorf("new center: %w", errNoSFU)
+		}
+		p.Media = LocalMedia{SFU: p.SFU}
 	}
 	if p.Auditor == nil {
 		return nil, fmt.Errorf("new center: %w", errNoAuditor)
 	}
 	if p.Logger == nil {
 		p.Logger = slog.Default()
+	}
+	if err := p.Policy.Recording.Check(); err != nil {
+		return nil, fmt.Errorf("new center: %w", err)
 	}
 	for _, q := range p.Queues {
 		if q.Name == "" || q.Team == "" {
@@ -88,10 +103,11 @@ func New(p Params) (*Center, error) {
 	c := &Center{
 		policy:          p.Policy,
 		queues:          p.Queues,
-		sfu:             p.SFU,
+		media:           p.Media,
 		auditor:         p.Auditor,
 		mirror:          p.Mirror,
 		log:             p.Logger,
+		recordingDir:    p.RecordingDir,
 		ctx:             ctx,
 		cancel:          cancel,
 		conversations:   make(map[ConversationID]*Conversation),

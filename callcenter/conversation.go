@@ -5,7 +5,6 @@ import (
 	"time"
 
 	"github.com/earshot/earshot/auth"
-	"github.com/earshot/earshot/media"
 )
 
 // ConversationID identifies a conversation. It is a random UUID: knowing one
@@ -27,7 +26,10 @@ type Conversation struct {
 	enqueuedSeq uint64 // FIFO order among queued conversations
 
 	parties []*participant
-	group   *media.Group // voice only
+	group   MediaGroup // voice only
+	// groupGen counts the media groups the conversation has had: a group
+	// lost with its node is replaced (failover.go).
+	groupGen int
 
 	offeredTo  *agentRec
 	dialed     *dialed // outbound: the customer being rung
@@ -41,8 +43,13 @@ type Conversation struct {
 	// session, so the feed carries changes only.
 	floorSent map[string]string
 
-	help    *helpRequest // the agent's active help request, if any
-	journal convJournal  // what the history last recorded
+	help *helpRequest // the agent's active help request, if any
+	// recording is the recording in progress (voice), nil if none;
+	// customerUnrecorded is set while the customer is left out of
+	// recordings (SetCustomerRecordingExcludedLocked: the PCI pause).
+	recording          *convRecording
+	customerUnrecorded bool
+	journal            convJournal // what the history last recorded
 	// mirrored is the JSON of the snapshot last handed to the Mirror ("" if
 	// none), so it is told of changes only.
 	mirrored string
@@ -63,7 +70,8 @@ type participant struct {
 	talkBack  bool
 	reason    string // why a supervisor monitors
 	client    Client
-	leg       *media.Leg // voice only
+	leg       MediaLeg // voice only
+	legSeq    int      // legs negotiated for the party so far (Reoffer names them)
 	joinedAt  time.Time
 	modeSince time.Time
 
@@ -193,6 +201,9 @@ const (
 	EndSupervisorDropped
 	EndAgentLeft
 	EndNotAnswered
+	// EndMediaLost: the node carrying the media was lost and no node could
+	// take the conversation's media over.
+	EndMediaLost
 )
 
 var endReasonNames = [...]string{
@@ -210,6 +221,7 @@ var endReasonNames = [...]string{
 	EndSupervisorDropped: "supervisor_dropped",
 	EndAgentLeft:         "agent_left",
 	EndNotAnswered:       "not_answered",
+	EndMediaLost:         "media_lost",
 }
 
 // String returns the wire name of the reason.

@@ -62,6 +62,7 @@ var (
 	ErrCustomerUnavailable   = &Error{Code: "customer_unavailable", Message: "the customer cannot be reached"}
 	ErrShuttingDown          = &Error{Code: "shutting_down", Message: "the server is shutting down"}
 	ErrAuditUnavailable      = &Error{Code: "audit_unavailable", Message: "the audit trail cannot record this action now, so it was not done"}
+	ErrRecordingRequired     = &Error{Code: "recording_required", Message: "the recording policy requires this recording; it cannot be stopped"}
 	ErrHelpNotFound          = &Error{Code: "help_not_found", Message: "no such active help request"}
 	ErrHelpAlreadyOpen       = &Error{Code: "help_already_open", Message: "you already have an open help request on this conversation"}
 	ErrHelpTaken             = &Error{Code: "help_taken", Message: "another supervisor already accepted this help request"}

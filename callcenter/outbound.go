@@ -187,6 +187,7 @@ func (c *Center) Answer(ctx context.Context, cl Client, p AnswerParams) (StartRe
 			conv.state, conv.dialed = ConvOffered, &dialed{key: cust.user, client: cl}
 			return err
 		}
+		c.autoRecordLocked(ob, conv)
 		if ag := conv.agent(); ag != nil {
 			ob.push(ag.client, EventParticipantJoined, PersonView{Name: cust.name, Role: PartyCustomer})
 		}

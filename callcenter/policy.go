@@ -31,6 +31,9 @@ type Policy struct {
 	TransferAnyTeam bool `yaml:"transfer_any_team"`
 	// MaxChatMessageBytes bounds one chat message.
 	MaxChatMessageBytes int `yaml:"max_chat_message_bytes"`
+	// Recording says which voice conversations are recorded and who may
+	// start and stop a recording (F8).
+	Recording RecordingPolicy `yaml:"recording"`
 }
 
 // DefaultPolicy returns the seeds' defaults.
@@ -45,5 +48,6 @@ func DefaultPolicy() Policy {
 		OfferTimeout:           30 * time.Second,
 		TransferAnyTeam:        false,
 		MaxChatMessageBytes:    4000,
+		Recording:              RecordingPolicy{Mode: RecordOff},
 	}
 }

@@ -269,6 +269,7 @@ func (c *Center) Accept(ctx context.Context, cl Client, p AcceptParams) (AcceptR
 			conv.state, conv.offeredTo = ConvOffered, a
 			return err
 		}
+		c.autoRecordLocked(ob, conv)
 		c.log.Info("conversation accepted", "conversation", conv.id, "agent", a.key.user)
 		ob.push(conv.customer().client, EventParticipantJoined, PersonView{Name: ag.name, Role: PartyAgent})
 		c.publishLocked(ob, conv)

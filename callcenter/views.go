@@ -47,9 +47,12 @@ type AgentView struct {
 	// notifies agents.
 	Monitoring string `json:"monitoring,omitempty"`
 	// Supervisors names the monitoring supervisors when the policy allows.
-	Supervisors []string   `json:"supervisors,omitempty"`
-	CreatedAt   time.Time  `json:"created_at"`
-	AnsweredAt  *time.Time `json:"answered_at,omitempty"`
+	Supervisors []string `json:"supervisors,omitempty"`
+	// Recording is set while the conversation is recorded, when the
+	// recording policy tells agents.
+	Recording  bool       `json:"recording,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	AnsweredAt *time.Time `json:"answered_at,omitempty"`
 }
 
 // UserRef names a user.
@@ -84,6 +87,8 @@ type FloorConversation struct {
 	Monitors       []MonitorView  `json:"monitors"`
 	// Help is the agent's active help request, if any (the floor's badge).
 	Help *HelpBadge `json:"help,omitempty"`
+	// Recording is set while the conversation is recorded.
+	Recording bool `json:"recording,omitempty"`
 }
 
 // SupervisorView is a monitored conversation as one of its supervisors sees
@@ -129,6 +134,7 @@ func (conv *Conversation) agentView(pol Policy) AgentView {
 	if a := conv.agent(); a != nil {
 		v.Muted, v.TalkBack = a.muted, a.talkBack
 	}
+	v.Recording = conv.recording != nil && pol.Recording.agentTold()
 	if c := conv.customer(); c != nil {
 		v.Customer = &PersonView{Name: c.name, Role: PartyCustomer}
 	}
@@ -164,7 +170,7 @@ func (conv *Conversation) floorView() FloorConversation {
 	v := FloorConversation{
 		ConversationID: conv.id, Channel: conv.channel, State: conv.state, Queue: conv.queue.Name,
 		Team: conv.queue.Team, Outbound: conv.outbound, Transferred: conv.transferred, Held: conv.held,
-		CreatedAt: conv.createdAt, Monitors: []MonitorView{}, Help: conv.helpBadge(),
+		CreatedAt: conv.createdAt, Monitors: []MonitorView{}, Help: conv.helpBadge(), Recording: conv.recording != nil,
 	}
 	if !conv.answeredAt.IsZero() {
 		t := conv.answeredAt

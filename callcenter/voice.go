@@ -10,14 +10,16 @@ import (
 	"github.com/earshot/earshot/media"
 )
 
-// addLeg negotiates a party's voice leg. It is called without the state lock:
-// ICE gathering takes milliseconds that other conversations must not wait for.
-func (c *Center) addLeg(ctx context.Context, conv *Conversation, id PartyID, offer string) (*media.Leg, error) {
-	cid := conv.id
-	leg, err := conv.group.AddLeg(ctx, media.LegParams{
-		ID:       media.LegID(id),
+// addLeg negotiates a voice leg of party id in group g. It is called without
+// the state lock: ICE gathering takes milliseconds that other conversations
+// must not wait for. A party's first leg is named after the party; a leg
+// negotiated again (Reoffer) gets a new name, so that the end of the leg it
+// replaces is never taken for the end of the new one.
+func (c *Center) addLeg(ctx context.Context, cid ConversationID, g MediaGroup, legID media.LegID, offer string) (MediaLeg, error) {
+	leg, err := g.AddLeg(ctx, media.LegParams{
+		ID:       legID,
 		Offer:    offer,
-		OnClosed: func(media.LegID, error) { c.legClosed(cid, id) },
+		OnClosed: func(id media.LegID, _ error) { c.legClosed(cid, id) },
 	})
 	if err != nil {
 		if errors.Is(err, media.ErrBadOffer) {
@@ -28,7 +30,7 @@ func (c *Center) addLeg(ctx context.Context, conv *Conversation, id PartyID, off
 			}
 			return nil, refuse(ErrBadOffer, "%s", msg)
 		}
-		c.log.Warn("media leg failed", "conversation", cid, "leg", id, "err", err)
+		c.log.Warn("media leg failed", "conversation", cid, "leg", legID, "err", err)
 		return nil, ErrMediaFailed
 	}
 	return leg, nil
@@ -37,11 +39,13 @@ func (c *Center) addLeg(ctx context.Context, conv *Conversation, id PartyID, off
 // openFirstLeg gives a new voice conversation its media group and the leg of
 // the party that opens it. The leg is returned for use after unlocking: once
 // the party is published, p.leg belongs to the lock. Chat needs neither.
-func (c *Center) openFirstLeg(ctx context.Context, conv *Conversation, p *participant, offer string) (*media.Leg, error) {
+func (c *Center) openFirstLeg(ctx context.Context, conv *Conversation, p *participant, offer string) (MediaLeg, error) {
 	if conv.channel != ChannelVoice {
 		return nil, nil
 	}
-	conv.group = c.sfu.NewGroup(string(conv.id))
+	if err := c.newGroup(conv); err != nil {
+		return nil, err
+	}
 	leg, err := c.joinLeg(ctx, conv, p, offer)
 	if err != nil {
 		conv.group.Close()
@@ -52,11 +56,11 @@ func (c *Center) openFirstLeg(ctx context.Context, conv *Conversation, p *partic
 // joinLeg negotiates the leg of party p joining a voice conversation, without
 // the state lock; chat needs none. Like openFirstLeg it returns the leg for
 // use after unlocking (see answerOf and discardLeg).
-func (c *Center) joinLeg(ctx context.Context, conv *Conversation, p *participant, offer string) (*media.Leg, error) {
+func (c *Center) joinLeg(ctx context.Context, conv *Conversation, p *participant, offer string) (MediaLeg, error) {
 	if conv.channel != ChannelVoice {
 		return nil, nil
 	}
-	leg, err := c.addLeg(ctx, conv, p.id, offer)
+	leg, err := c.addLeg(ctx, conv.id, conv.group, media.LegID(p.id), offer)
 	if err != nil {
 		return nil, err
 	}
@@ -65,14 +69,14 @@ func (c *Center) joinLeg(ctx context.Context, conv *Conversation, p *participant
 }
 
 // discardLeg closes a leg negotiated for a join the domain then refused.
-func discardLeg(conv *Conversation, leg *media.Leg) {
+func discardLeg(conv *Conversation, leg MediaLeg) {
 	if leg != nil {
 		_ = conv.group.RemoveLeg(leg.ID())
 	}
 }
 
 // answerOf is the SDP answer to return for a leg; "" for chat.
-func answerOf(leg *media.Leg) string {
+func answerOf(leg MediaLeg) string {
 	if leg == nil {
 		return ""
 	}
@@ -81,7 +85,7 @@ func answerOf(leg *media.Leg) string {
 
 // legDead reports whether a leg negotiated outside the lock has already
 // ended: its OnClosed found no party to remove, so the caller must refuse.
-func legDead(leg *media.Leg) bool {
+func legDead(leg MediaLeg) bool {
 	if leg == nil {
 		return false
 	}
@@ -107,7 +111,7 @@ func (c *Center) syncMediaLocked(conv *Conversation) error {
 		if l == nil || s == nil || l.leg == nil || s.leg == nil {
 			continue
 		}
-		routes = append(routes, media.Route{Listener: media.LegID(l.id), Speaker: media.LegID(s.id)})
+		routes = append(routes, media.Route{Listener: l.leg.ID(), Speaker: s.leg.ID()})
 	}
 	if err := conv.group.SetRoutes(routes); err != nil {
 		if errors.Is(err, media.ErrTooManySpeakers) {
@@ -116,20 +120,26 @@ func (c *Center) syncMediaLocked(conv *Conversation) error {
 		c.log.Error("set routes", "conversation", conv.id, "err", err)
 		return ErrMediaFailed
 	}
+	c.noteRecordingLocked(conv)
 	return nil
 }
 
-// legClosed is media's report that a party's leg ended (ICE failure, the
-// browser closing, a connect timeout). The party is gone; legs the domain
-// closed itself are no longer found and are ignored.
-func (c *Center) legClosed(cid ConversationID, id PartyID) {
+// legClosed is media's report that a leg ended (ICE failure, the browser
+// closing, a connect timeout). Its party is gone; legs the domain closed or
+// replaced itself are no longer any party's and are ignored.
+func (c *Center) legClosed(cid ConversationID, id media.LegID) {
 	_ = c.do(func(ob *outbox) error {
 		conv := c.conversations[cid]
 		if conv == nil {
 			return nil
 		}
-		p := conv.party(id)
-		if p == nil || p.leg == nil {
+		var p *participant
+		for _, q := range conv.parties {
+			if q.leg != nil && q.leg.ID() == id {
+				p = q
+			}
+		}
+		if p == nil {
 			return nil
 		}
 		c.log.Info("leg dropped", "conversation", cid, "leg", id, "role", p.role)
@@ -170,7 +180,7 @@ type ICECandidate struct {
 func (c *Center) AddICECandidate(cl Client, id ConversationID, cand ICECandidate) error {
 	c.mu.Lock()
 	_, p, err := c.partyLocked(cl, id)
-	var leg *media.Leg
+	var leg MediaLeg
 	if err == nil {
 		leg = p.leg
 	}

@@ -16,6 +16,10 @@ func NodesBucket(cluster string) string { return "earshot_" + cluster + "_nodes"
 // one key per live conversation id, written by its hosting node.
 func ConversationsBucket(cluster string) string { return "earshot_" + cluster + "_conversations" }
 
+// TenantsBucket is the KV bucket of cluster's tenant homes: one key per
+// tenant (tenantKey), naming the node that runs the tenant's domain.
+func TenantsBucket(cluster string) string { return "earshot_" + cluster + "_tenants" }
+
 // openBuckets creates the cluster's buckets, or updates them to this node's
 // settings. The node bucket's MaxAge is the heartbeat TTL, so the server
 // itself removes the record of a node that stopped heartbeating (and a
@@ -43,6 +47,19 @@ func openBuckets(ctx context.Context, js jetstream.JetStream, cfg Config) (nodes
 		return nil, nil, fmt.Errorf("conversation bucket %s: %w", ConversationsBucket(cfg.Name), err)
 	}
 	return nodes, convs, nil
+}
+
+func openTenantsBucket(ctx context.Context, js jetstream.JetStream, cfg Config) (jetstream.KeyValue, error) {
+	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
+		Bucket:      TenantsBucket(cfg.Name),
+		Description: "Earshot tenant homes of cluster " + cfg.Name,
+		History:     1,
+		Storage:     jetstream.FileStorage,
+	})
+	if err != nil {
+		return nil, fmt.Errorf("tenant bucket %s: %w", TenantsBucket(cfg.Name), err)
+	}
+	return kv, nil
 }
 
 // writeTimeout bounds one KV write.

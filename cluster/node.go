@@ -10,6 +10,8 @@ import (
 
 	"github.com/nats-io/nats.go"
 	"github.com/nats-io/nats.go/jetstream"
+
+	"github.com/earshot/earshot/media"
 )
 
 // Params configures Connect.
@@ -19,6 +21,10 @@ type Params struct {
 	// OnNodeEvent, if set, is called for each join, leave and state change
 	// in the node directory (see DirectoryParams.OnEvent).
 	OnNodeEvent func(NodeEvent)
+	// SFU, if set, is this node's media plane: the node hosts media groups
+	// other nodes place on it, and Media places this node's conversations
+	// across the cluster.
+	SFU *media.SFU
 }
 
 // Self is what this node tells the cluster about itself.
@@ -34,14 +40,18 @@ type Self struct {
 // directory it writes. Connect it before the domain is built (the domain
 // writes through Conversations), Start it once the server listens.
 type Node struct {
-	cfg    Config
-	id     NodeID
-	log    *slog.Logger
-	nc     *nats.Conn
-	nodes  jetstream.KeyValue
-	dir    *Directory
-	convs  *ConversationWriter
-	placer *Placer
+	cfg   Config
+	id    NodeID
+	log   *slog.Logger
+	nc    *nats.Conn
+	nodes jetstream.KeyValue
+	// tenants maps each tenant to its home node (tenants.go).
+	tenants jetstream.KeyValue
+	dir     *Directory
+	convs   *ConversationWriter
+	placer  *Placer
+	host    *mediaHost  // nil without an SFU
+	media   *MediaPlane // nil without an SFU
 
 	mu     sync.Mutex
 	member *member // nil until Start
@@ -83,7 +93,10 @@ func Connect(ctx context.Context, p Params) (*Node, error) {
 	if err == nil {
 		var convs jetstream.KeyValue
 		if n.nodes, convs, err = openBuckets(ctx, js, cfg); err == nil {
-			n.dir, err = NewDirectory(ctx, DirectoryParams{KV: n.nodes, TTL: cfg.HeartbeatTTL, OnEvent: p.OnNodeEvent, Logger: n.log})
+			n.tenants, err = openTenantsBucket(ctx, js, cfg)
+		}
+		if err == nil {
+			n.dir, err = NewDirectory(ctx, DirectoryParams{KV: n.nodes, TTL: cfg.HeartbeatTTL, OnEvent: func(ev NodeEvent) { n.nodeEvent(ev, p.OnNodeEvent) }, Logger: n.log})
 			if err == nil {
 				n.convs = newConversationWriter(convs, n.id, n.log)
 			}
@@ -94,8 +107,56 @@ func Connect(ctx context.Context, p Params) (*Node, error) {
 		return nil, fmt.Errorf("cluster %s: %w (is JetStream enabled on %s?)", cfg.Name, err, redactURL(cfg.NATSURL))
 	}
 	n.placer, _ = NewPlacer(policy, n.dir)
+	if p.SFU != nil {
+		if err := n.startMedia(p.SFU); err != nil {
+			n.dir.Close()
+			nc.Close()
+			return nil, err
+		}
+	}
 	return n, nil
 }
+
+// startMedia serves other nodes' media requests and places this node's.
+func (n *Node) startMedia(sfu *media.SFU) error {
+	host, err := startMediaHost(n.nc, n.cfg.Name, n.id, sfu, n.log.With("part", "media host"))
+	if err != nil {
+		return err
+	}
+	plane, err := newMediaPlane(n, sfu)
+	if err != nil {
+		host.close()
+		return err
+	}
+	n.mu.Lock()
+	n.host, n.media = host, plane
+	n.mu.Unlock()
+	return nil
+}
+
+// nodeEvent acts on a directory change, then tells the caller's handler. A
+// node that left takes its media with it: the groups this node controls
+// there are lost (re-offered elsewhere), the groups it controlled here
+// are closed.
+func (n *Node) nodeEvent(ev NodeEvent, then func(NodeEvent)) {
+	if ev.Kind == NodeLeft && ev.Node.ID != n.id {
+		n.mu.Lock()
+		host, plane := n.host, n.media
+		n.mu.Unlock()
+		if plane != nil {
+			plane.nodeLost(ev.Node.ID)
+		}
+		if host != nil {
+			go host.controlLost(ev.Node.ID)
+		}
+	}
+	if then != nil {
+		then(ev)
+	}
+}
+
+// Media is the domain's media plane on this node (nil without an SFU).
+func (n *Node) Media() *MediaPlane { return n.media }
 
 // ID is this node's id.
 func (n *Node) ID() NodeID { return n.id }
@@ -185,6 +246,10 @@ func (n *Node) Close(ctx context.Context) error {
 	m := n.member
 	n.mu.Unlock()
 	var errs []error
+	if n.media != nil {
+		n.media.close()
+		n.host.close()
+	}
 	if err := n.convs.Close(ctx); err != nil {
 		errs = append(errs, err)
 	}

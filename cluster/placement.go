@@ -72,9 +72,13 @@ func (p *Placer) Policy() Policy { return p.policy }
 
 // Place returns the serving node a new conversation should go to, or
 // ErrNoServingNode.
-func (p *Placer) Place() (NodeRecord, error) {
+func (p *Placer) Place() (NodeRecord, error) { return p.placeFrom(p.nodes.Nodes()) }
+
+// placeFrom is Place among the given nodes (the directory's, with load the
+// caller adjusted).
+func (p *Placer) placeFrom(nodes []NodeRecord) (NodeRecord, error) {
 	var serving []NodeRecord
-	for _, n := range p.nodes.Nodes() {
+	for _, n := range nodes {
 		if n.State == NodeServing {
 			serving = append(serving, n)
 		}

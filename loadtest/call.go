@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtp"
@@ -21,10 +22,12 @@ const firstAudioPoll = 10 * time.Millisecond
 // voiceParty is one leg of a call: its signaling session, its endpoint and
 // what the oracle records of it.
 type voiceParty struct {
-	role   oracle.Role
-	sig    *sigclient.Client
+	role oracle.Role
+	sig  *sigclient.Client
+	leg  *oracle.Leg
+	// mu guards ep and unpace, which a re-offer replaces (failover.go).
+	mu     sync.Mutex
 	ep     *leanrtc.Endpoint
-	leg    *oracle.Leg
 	unpace func()
 }
 
@@ -41,6 +44,14 @@ type voiceCall struct {
 	joined  int            // parties fully joined
 	// connecting tracks the media connections join started.
 	connecting sync.WaitGroup
+	// paused counts parties re-establishing after a node loss: the
+	// controller waits (failover.go).
+	paused atomic.Int32
+	fo     struct {
+		mu     sync.Mutex
+		active bool
+		back   map[oracle.Role]bool
+	}
 }
 
 func newVoiceCall(e *env, idx int) *voiceCall { return newSeatedCall(e, idx, idx) }
@@ -72,6 +83,9 @@ func (c *voiceCall) join(ctx context.Context) error {
 		return fmt.Errorf("call %d: %w", c.idx, err)
 	}
 	c.env.count.callsJoined.Add(1)
+	if len(c.env.wsURLs) > 0 {
+		c.watchFailover()
+	}
 	return nil
 }
 
@@ -91,7 +105,7 @@ func (c *voiceCall) joinSteps(ctx context.Context) error {
 		if r != oracle.RoleCustomer {
 			user = "lt-" + oracle.Tag{Kind: oracle.KindVoice, Role: r, Conv: c.seat}.String()
 		}
-		sig, err := c.env.dial(ctx, user, u.role, u.team)
+		sig, err := c.env.dial(ctx, user, u.role, u.team, nodeFor(c.idx, int(r)))
 		if err != nil {
 			return err
 		}
@@ -167,7 +181,9 @@ func (c *voiceCall) connect(ctx context.Context, p *voiceParty, answer string) <
 			return
 		}
 		p.leg.Ready(time.Now())
+		p.mu.Lock()
 		p.unpace = c.env.pacer.Add(p.ep, p.leg)
+		p.mu.Unlock()
 		done <- nil
 	})
 	return done
@@ -188,7 +204,14 @@ func (c *voiceCall) waitFirstAudio(ctx context.Context) error {
 	return nil
 }
 
-func (p *voiceParty) heard() bool { return p.ep.Stats().Received > 0 }
+func (p *voiceParty) heard() bool { return p.endpoint().Stats().Received > 0 }
+
+// endpoint is the party's current endpoint.
+func (p *voiceParty) endpoint() *leanrtc.Endpoint {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	return p.ep
+}
 
 // change records a state change in the oracle around the request that
 // makes it: requested before it leaves, acknowledged when the response
@@ -229,6 +252,19 @@ func (c *voiceCall) run() {
 		case <-c.env.stop:
 			return
 		case <-timer.C:
+		}
+		if c.paused.Load() > 0 {
+			// Re-establishing after a node loss: a switch or hold is
+			// skipped, a pending resume from hold retried shortly.
+			switch at {
+			case holdOn:
+				holdOn = time.Time{}
+			case holdOff:
+				holdOff = time.Now().Add(100 * time.Millisecond)
+			default:
+				next = next.Add(every)
+			}
+			continue
 		}
 		switch at {
 		case holdOn:
@@ -281,8 +317,15 @@ func (c *voiceCall) hold(on bool) {
 // stopMedia stops the call's microphones (the pacer no longer sends).
 func (c *voiceCall) stopMedia() {
 	for _, p := range c.parties {
-		if p != nil && p.unpace != nil {
-			p.unpace()
+		if p == nil {
+			continue
+		}
+		p.mu.Lock()
+		unpace := p.unpace
+		p.unpace = nil
+		p.mu.Unlock()
+		if unpace != nil {
+			unpace()
 		}
 	}
 }
@@ -316,8 +359,8 @@ func (c *voiceCall) release() {
 			continue
 		}
 		wg.Go(func() {
-			if p.ep != nil {
-				_ = p.ep.Close()
+			if ep := p.endpoint(); ep != nil {
+				_ = ep.Close()
 			}
 			if p.sig != nil {
 				p.sig.Close()

@@ -6,6 +6,7 @@ import (
 	"fmt"
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/earshot/earshot/auth"
@@ -30,6 +31,9 @@ type chatConv struct {
 	mode    oracle.Mode
 	readers sync.WaitGroup
 	cancel  context.CancelFunc
+	// paused counts sessions resuming after a node loss (cluster runs):
+	// nothing is posted or switched meanwhile.
+	paused atomic.Int32
 }
 
 func newChatConv(e *env, idx int) *chatConv {
@@ -47,6 +51,18 @@ func (c *chatConv) join(ctx context.Context) error {
 		return fmt.Errorf("chat %d: %w", c.idx, err)
 	}
 	c.env.count.chatsJoined.Add(1)
+	if len(c.env.wsURLs) > 0 {
+		pause := func(on bool) {
+			if on {
+				c.paused.Add(1)
+			} else {
+				c.paused.Add(-1)
+			}
+		}
+		for _, r := range voiceRoles {
+			go c.env.keepSession(c.sigs[r], nodeFor(c.idx, int(r)), pause)
+		}
+	}
 	return nil
 }
 
@@ -58,7 +74,7 @@ func (c *chatConv) joinSteps(ctx context.Context) error {
 			team = ""
 		}
 		tag := oracle.Tag{Kind: oracle.KindChat, Role: r, Conv: c.idx}
-		sig, err := c.env.dial(ctx, "lt-"+tag.String(), auths[r], team)
+		sig, err := c.env.dial(ctx, "lt-"+tag.String(), auths[r], team, nodeFor(c.idx, int(r)))
 		if err != nil {
 			return err
 		}
@@ -156,6 +172,15 @@ func (c *chatConv) run() {
 		case <-c.env.stop:
 			return
 		case <-timer.C:
+		}
+		if c.paused.Load() > 0 {
+			// A session is resuming on another node: skip this step.
+			if at.Equal(nextSwitch) {
+				nextSwitch = nextSwitch.Add(every)
+			} else {
+				nextPost = nextPost.Add(chatEvery)
+			}
+			continue
 		}
 		if at.Equal(nextSwitch) {
 			c.switchMode()

@@ -73,8 +73,10 @@ type counters struct {
 
 // env is what every conversation of one run shares.
 type env struct {
-	opts   Options
-	wsURL  string
+	opts  Options
+	wsURL string
+	// wsURLs are a cluster's nodes (cluster.go); nil for one server.
+	wsURLs []string
 	minter *auth.HMAC
 	tenant auth.TenantID
 	place  placement
@@ -85,6 +87,20 @@ type env struct {
 	// stop is closed when the measured window ends: controllers finish
 	// their current request and return.
 	stop chan struct{}
+	// failover tallies a node kill's effects (cluster runs, failover.go).
+	failover failoverStats
+	// errs collects errors of background work for the report.
+	errMu sync.Mutex
+	errs  []string
+}
+
+// reportError keeps a background error for the report (the first few).
+func (e *env) reportError(err error) {
+	e.errMu.Lock()
+	defer e.errMu.Unlock()
+	if len(e.errs) < 10 {
+		e.errs = append(e.errs, err.Error())
+	}
 }
 
 // token mints a token for one simulated user.

@@ -21,17 +21,26 @@ type serverSample struct {
 	Goroutines int
 	Forwarded  uint64
 	Received   uint64
-	Legs       int
-	Err        error
+	// RecPackets, RecDropped and RecBytes are the recording counters.
+	RecPackets, RecDropped, RecBytes uint64
+	Legs                             int
+	// Conversations are the live conversations of the server's domain
+	// (in a cluster: of the tenants it is home to).
+	Conversations int
+	Err           error
 }
 
-// meter reads the server.
+// meter reads the server (or, for a cluster, every node: cluster).
 type meter struct {
 	pid        string // "" when the server is not on this machine
 	metricsURL string
+	cluster    *clusterMeter
 }
 
 func (m meter) sample(ctx context.Context) serverSample {
+	if m.cluster != nil {
+		return m.cluster.sample(ctx)
+	}
 	s := serverSample{At: time.Now()}
 	var ms metricsSample
 	if m.metricsURL != "" {
@@ -42,7 +51,9 @@ func (m meter) sample(ctx context.Context) serverSample {
 		s.Goroutines = int(ms.Goroutines)
 		s.Forwarded = uint64(ms.Forwarded)
 		s.Received = uint64(ms.ReceivedPkts)
+		s.RecPackets, s.RecDropped, s.RecBytes = uint64(ms.RecPackets), uint64(ms.RecDropped), uint64(ms.RecBytes)
 		s.Legs = int(ms.Legs)
+		s.Conversations = int(ms.Conversations)
 	}
 	if m.pid != "" {
 		// /proc has finer CPU resolution than the exporter's rounding.

@@ -51,6 +51,9 @@ type Options struct {
 	ServerBin string
 	// ServerArgs are extra flags for a started server.
 	ServerArgs []string
+	// Record records every call (the started server runs with -record
+	// all; a running server's policy decides by itself).
+	Record bool
 	// ServerProfile, if set, is where to save a CPU profile of the server
 	// taken over the measured window (needs a started server).
 	ServerProfile string
@@ -88,6 +91,20 @@ type Options struct {
 	// SoakHeapProfiles, if set, is a directory for the server's heap
 	// profiles at the baseline and at the end (for finding what grew).
 	SoakHeapProfiles string
+
+	// Nodes, if > 0, starts that many server processes joined in a cluster
+	// on NATSURL with the PostgreSQL at PGDSN (a schema of the run's own),
+	// and spreads each call's parties over different nodes (cluster.go).
+	Nodes int
+	// URLs are the signaling URLs of a running cluster's nodes (-urls).
+	URLs []string
+	// NATSURL and PGDSN are what -nodes joins.
+	NATSURL, PGDSN string
+	// ClusterTTL is the started nodes' heartbeat TTL.
+	ClusterTTL time.Duration
+	// KillNodeAfter, if > 0, SIGKILLs one started node that long into the
+	// measured window (the busiest media node that is not the tenant's home).
+	KillNodeAfter time.Duration
 }
 
 // defaultOptions are the flag defaults.
@@ -99,6 +116,8 @@ func defaultOptions() Options {
 		Issuer: "earshot", Audience: "earshot",
 		SoakCalls: 1000, SoakConcurrency: 50, SoakWarmupWaves: 1, SoakStep: 500 * time.Millisecond,
 		SoakSettle: 30 * time.Second, SoakGoroutineSlack: 5, SoakFDSlack: 2, SoakRSSSlack: 10,
+		NATSURL: "nats://127.0.0.1:4222", PGDSN: "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
+		ClusterTTL: 3 * time.Second,
 	}
 }
 
@@ -140,6 +159,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	fs.StringVar(&o.ServerBin, "server-bin", o.ServerBin, "prebuilt server binary (default: build ./server)")
 	var serverArgs repeated
 	fs.Var(&serverArgs, "server-arg", "extra flag for the started server (repeatable)")
+	fs.BoolVar(&o.Record, "record", o.Record, "record every call (a started server runs with -record all; with -url the server's policy decides)")
 	fs.StringVar(&o.ServerProfile, "server-profile", o.ServerProfile, "save a CPU profile of the started server over the measured window")
 	fs.StringVar(&o.MetricsURL, "metrics", o.MetricsURL, "the server's /metrics URL (default: from -url)")
 	fs.IntVar(&o.PID, "pid", o.PID, "with -url: the server's process id on this machine, for /proc measurements")
@@ -155,6 +175,13 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	fs.IntVar(&o.SoakFDSlack, "soak-fd-slack", o.SoakFDSlack, "-soak: open files the server may end above baseline")
 	fs.IntVar(&o.SoakRSSSlack, "soak-rss-slack", o.SoakRSSSlack, "-soak: percent the server's RSS may end above baseline (-1: report it, do not judge it)")
 	fs.StringVar(&o.SoakHeapProfiles, "soak-heap-profiles", o.SoakHeapProfiles, "-soak: save the started server's heap profiles at baseline and end in this directory")
+	fs.IntVar(&o.Nodes, "nodes", o.Nodes, "start this many server processes as one cluster (NATS at -nats-url, PostgreSQL at -pg-dsn) and spread each call's parties over different nodes")
+	var urls string
+	fs.StringVar(&urls, "urls", "", "signaling URLs of a running cluster's nodes, comma-separated (with -data; parties are spread over them)")
+	fs.StringVar(&o.NATSURL, "nats-url", o.NATSURL, "-nodes: the NATS server (JetStream on) the nodes join")
+	fs.StringVar(&o.PGDSN, "pg-dsn", o.PGDSN, "-nodes: the PostgreSQL the nodes share (the run uses a schema of its own and drops it)")
+	fs.DurationVar(&o.ClusterTTL, "cluster-ttl", o.ClusterTTL, "-nodes: the nodes' heartbeat TTL (how long a killed node takes to be noticed)")
+	fs.DurationVar(&o.KillNodeAfter, "kill-node-after", o.KillNodeAfter, "-nodes: SIGKILL one node this long into the measured window (the busiest media node that is not the tenant's home)")
 	if err := fs.Parse(args); err != nil {
 		return o, fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -162,6 +189,14 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 		return o, fmt.Errorf("%w: unexpected argument %q", errUsage, fs.Arg(0))
 	}
 	o.ServerArgs = serverArgs
+	for _, u := range strings.Split(urls, ",") {
+		if u = strings.TrimSpace(u); u != "" {
+			o.URLs = append(o.URLs, u)
+		}
+	}
+	if o.Record {
+		o.ServerArgs = append(o.ServerArgs, "-record", "all")
+	}
 	return o, o.validate()
 }
 
@@ -185,6 +220,22 @@ func (o Options) validate() error {
 		return fmt.Errorf("%w: -find-max needs -step > 0 and -max-calls >= -calls", errUsage)
 	case o.ServerProfile != "" && o.URL != "":
 		return fmt.Errorf("%w: -server-profile needs a started server (no -url)", errUsage)
+	case o.Nodes < 0:
+		return fmt.Errorf("%w: -nodes must be >= 0 (0: one server, no cluster; 1: a cluster of one node, to measure what clustering costs)", errUsage)
+	case o.Nodes > 0 && (o.URL != "" || len(o.URLs) > 0):
+		return fmt.Errorf("%w: -nodes starts a cluster; -url and -urls name running servers", errUsage)
+	case len(o.URLs) > 0 && o.URL != "":
+		return fmt.Errorf("%w: give -url or -urls, not both", errUsage)
+	case o.KillNodeAfter < 0 || (o.KillNodeAfter > 0 && o.Nodes < 3):
+		return fmt.Errorf("%w: -kill-node-after needs -nodes 3 or more (a tenant's home, a node to kill, a node to take over)", errUsage)
+	case o.KillNodeAfter >= o.Duration && o.KillNodeAfter > 0:
+		return fmt.Errorf("%w: -kill-node-after must fall within -duration", errUsage)
+	case (o.Nodes > 0 || len(o.URLs) > 0) && (o.Soak || o.FindMax || o.ServerProfile != ""):
+		return fmt.Errorf("%w: -nodes and -urls runs are plain runs (no -soak, -find-max, -server-profile)", errUsage)
+	case o.Nodes > 0 && o.ClusterTTL < 500*time.Millisecond:
+		return fmt.Errorf("%w: -cluster-ttl must be at least 500ms", errUsage)
+	case len(o.URLs) > 0 && o.DataDir == "":
+		return fmt.Errorf("%w: -urls needs -data (the nodes' shared data directory, to mint tokens)", errUsage)
 	}
 	if o.URL != "" {
 		u, err := url.Parse(o.URL)

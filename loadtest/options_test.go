@@ -45,7 +45,31 @@ func TestParseOptions(t *testing.T) {
 			t.Fatalf("metrics url %q", got)
 		}
 	})
+	t.Run("cluster", func(t *testing.T) {
+		o, err := parseOptions(strings.Fields("-nodes 3 -calls 150 -chats 25 -duration 60s -switch-every 5s -kill-node-after 20s -json r.json"), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if o.Nodes != 3 || o.KillNodeAfter != 20*time.Second || o.NATSURL == "" || o.PGDSN == "" || o.ClusterTTL != 3*time.Second {
+			t.Fatalf("%+v", o)
+		}
+		o, err = parseOptions(strings.Fields("-urls ws://a:1/ws,ws://b:2/ws -data d"), io.Discard)
+		if err != nil {
+			t.Fatal(err)
+		}
+		if len(o.URLs) != 2 || o.URLs[1] != "ws://b:2/ws" {
+			t.Fatalf("%+v", o.URLs)
+		}
+	})
 	bad := map[string]string{
+		"negative nodes":      "-nodes -1",
+		"nodes and url":       "-nodes 3 -url ws://h:1/ws -data d",
+		"kill with two nodes": "-nodes 2 -kill-node-after 5s",
+		"kill after the end":  "-nodes 3 -duration 10s -kill-node-after 10s",
+		"cluster find-max":    "-nodes 3 -find-max",
+		"urls without data":   "-urls ws://a:1/ws",
+		"url and urls":        "-url ws://a:1/ws -urls ws://b:1/ws -data d",
+		"short ttl":           "-nodes 3 -cluster-ttl 100ms",
 		"nothing to do":       "-calls 0 -chats 0",
 		"negative":            "-calls -1",
 		"zero duration":       "-duration 0s",

@@ -93,6 +93,9 @@ type metricsSample struct {
 	CPUSeconds, RSS, HeapInuse, HeapLive float64
 	Goroutines, Legs                     float64
 	Forwarded, ReceivedPkts, DroppedPkts float64
+	// Conversations sums earshot_conversations over its labels.
+	Conversations                    float64
+	RecPackets, RecDropped, RecBytes float64
 }
 
 // metricNames maps exposition names onto the sample's fields.
@@ -106,6 +109,9 @@ var metricNames = map[string]func(*metricsSample) *float64{
 	"earshot_packets_forwarded_total": func(m *metricsSample) *float64 { return &m.Forwarded },
 	"earshot_packets_received_total":  func(m *metricsSample) *float64 { return &m.ReceivedPkts },
 	"earshot_packets_dropped_total":   func(m *metricsSample) *float64 { return &m.DroppedPkts },
+	"earshot_recording_packets_total": func(m *metricsSample) *float64 { return &m.RecPackets },
+	"earshot_recording_dropped_total": func(m *metricsSample) *float64 { return &m.RecDropped },
+	"earshot_recording_bytes_total":   func(m *metricsSample) *float64 { return &m.RecBytes },
 }
 
 // scrapeMetrics fetches and parses the server's Prometheus text metrics
@@ -146,6 +152,9 @@ func parseMetrics(r io.Reader) (metricsSample, error) {
 			continue
 		}
 		field := metricNames[name]
+		if strings.HasPrefix(name, "earshot_conversations{") {
+			field = func(m *metricsSample) *float64 { return &m.Conversations }
+		}
 		if field == nil {
 			continue
 		}
@@ -153,6 +162,10 @@ func parseMetrics(r io.Reader) (metricsSample, error) {
 		v, err := strconv.ParseFloat(value, 64)
 		if err != nil {
 			return m, fmt.Errorf("metric %s: %w", name, err)
+		}
+		if strings.HasPrefix(name, "earshot_conversations{") {
+			m.Conversations += v
+			continue
 		}
 		*field(&m) = v
 	}

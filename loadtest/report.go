@@ -52,6 +52,31 @@ type Report struct {
 	GraceMS       float64           `json:"grace_ms"`
 	Machine       machine           `json:"machine"`
 	Errors        []string          `json:"errors,omitempty"`
+
+	// Nodes is the number of cluster nodes (-nodes, -urls); 0 for one
+	// server. Failover is set when -kill-node-after killed one.
+	Nodes    int             `json:"nodes,omitempty"`
+	Failover *FailoverReport `json:"failover,omitempty"`
+}
+
+// FailoverReport is what a node kill did to the calls (failover.go).
+type FailoverReport struct {
+	// KilledNode is the node SIGKILLed, KilledAtS when, in seconds into
+	// the measured window; KilledNodeLegs the media legs it carried.
+	KilledNode     string  `json:"killed_node"`
+	KilledAtS      float64 `json:"killed_at_s"`
+	KilledNodeLegs int     `json:"killed_node_legs"`
+	// Conversations are the calls whose media was on the killed node;
+	// Recovered those with audio back at every party before the run
+	// ended, Lost the others.
+	Conversations int `json:"conversations"`
+	Recovered     int `json:"recovered"`
+	Lost          int `json:"lost"`
+	// RecoveryMS: kill → the last party of the call hearing audio again.
+	RecoveryMS oracle.Dist `json:"recovery_ms"`
+	// Resumes counts signaling sessions that resumed on another node
+	// because theirs was on the killed node (calls and chats).
+	Resumes int64 `json:"resumes"`
 }
 
 // ServerReport is the server process measured over the held window.
@@ -69,6 +94,11 @@ type ServerReport struct {
 	HeapBytesPerLeg float64 `json:"heap_bytes_per_leg"`
 	ReceivedPackets uint64  `json:"received_packets"`
 	Legs            int     `json:"legs"`
+	// Recording (with -record): packets written to and dropped from the
+	// recordings over the window, and the files' growth per call-minute.
+	RecordedPackets       uint64  `json:"recorded_packets,omitempty"`
+	RecordingDropped      uint64  `json:"recording_dropped,omitempty"`
+	RecordingKBPerCallMin float64 `json:"recording_kb_per_call_min,omitempty"`
 }
 
 // LoadtestReport is the load tester's own cost over the same window.
@@ -131,6 +161,13 @@ func printSummary(w io.Writer, r *Report) {
 		r.Server.RSSMB, r.Server.RSSIdleMB, r.Server.BytesPerLeg/1024, r.Server.HeapBytesPerLeg/1024, r.Server.Goroutines)
 	row("load tester", "CPU %.1f%% (%.2fx the server's), RSS %.1f MB", r.Loadtest.CPUPercent, r.Loadtest.CPURatio, r.Loadtest.RSSMB)
 	row("srtp", "%s", profilesString(r.SRTPProfiles))
+	if r.Nodes > 0 {
+		row("cluster", "%d nodes (parties of each call on different nodes)", r.Nodes)
+	}
+	if f := r.Failover; f != nil {
+		row("failover", "SIGKILL %s at %.1f s (%d legs): %d calls hit, %d recovered, %d lost; recovery ms p50 %.0f p99 %.0f max %.0f; %d sessions resumed elsewhere",
+			f.KilledNode, f.KilledAtS, f.KilledNodeLegs, f.Conversations, f.Recovered, f.Lost, f.RecoveryMS.P50, f.RecoveryMS.P99, f.RecoveryMS.Max, f.Resumes)
+	}
 	row("machine", "%d CPUs (%s), %.1f GiB, load %.2f at start, %.2f at end", r.Machine.CPUs, r.Machine.Model, r.Machine.MemGiB, r.Machine.Load1, r.Machine.Load1At)
 	for _, e := range r.Errors {
 		row("error", "%s", e)

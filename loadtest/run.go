@@ -48,11 +48,19 @@ type target struct {
 	minter *auth.HMAC
 	place  placement
 	proc   *serverProc // nil with -url
+	// A cluster (cluster.go): the nodes' signaling URLs, the started nodes
+	// (none with -urls), and what to remove at the end (the schema).
+	wsURLs  []string
+	nodes   []*clusterNode
+	cleanup func()
 }
 
 // prepare starts a server (or uses -url) sized for calls and chats.
 func (rn *runner) prepare(ctx context.Context, calls, chats int) (*target, error) {
 	o := rn.opts
+	if len(o.URLs) > 0 {
+		return runningClusterTarget(o)
+	}
 	if o.URL != "" {
 		minter, err := newMinter(o.DataDir, o.Issuer, o.Audience)
 		if err != nil {
@@ -75,6 +83,9 @@ func (rn *runner) prepare(ctx context.Context, calls, chats int) (*target, error
 			}
 			rn.bin = bin
 		}
+	}
+	if o.Nodes > 0 {
+		return rn.startClusterTarget(ctx, calls, chats)
 	}
 	dataDir, err := os.MkdirTemp(rn.tmp, "data-")
 	if err != nil {
@@ -115,6 +126,13 @@ func (rn *runner) runOnce(ctx context.Context, calls, chats int) (*Report, error
 			}
 			tg.proc = nil
 		}
+		for _, err := range tg.stopAll() {
+			rep.Errors = append(rep.Errors, err.Error())
+		}
+		if tg.cleanup != nil {
+			tg.cleanup()
+			tg.cleanup = nil
+		}
 	}
 	defer stopServer()
 
@@ -122,7 +140,11 @@ func (rn *runner) runOnce(ctx context.Context, calls, chats int) (*Report, error
 	if err != nil {
 		return nil, err
 	}
-	hub, err := leanrtc.NewHub(leanrtc.HubParams{Stack: stack, MaxEndpoints: max(3*calls+16, 256)})
+	endpoints := 3 * calls
+	if len(tg.wsURLs) > 0 {
+		endpoints *= 2 // a re-offer opens the new endpoint before closing the old
+	}
+	hub, err := leanrtc.NewHub(leanrtc.HubParams{Stack: stack, MaxEndpoints: max(endpoints+16, 256)})
 	if err != nil {
 		return nil, err
 	}
@@ -193,10 +215,8 @@ func (rn *runner) runOnce(ctx context.Context, calls, chats int) (*Report, error
 	if o.ServerProfile != "" && tg.proc != nil && tg.proc.pprof != "" {
 		profiling.Go(func() { profileErr = fetchProfile(ctx, tg.proc.pprof, o.Duration, o.ServerProfile) })
 	}
-	select {
-	case <-time.After(o.Duration):
-	case <-ctx.Done():
-	}
+	windowStart := time.Now()
+	killed, killedLegs := rn.holdWindow(ctx, tg, e, rep, windowStart)
 	close(e.stop)
 	runs.Wait()
 	t1, self1 := tg.meter.sample(context.Background()), selfSample()
@@ -215,8 +235,11 @@ func (rn *runner) runOnce(ctx context.Context, calls, chats int) (*Report, error
 		if vc, ok := c.(*voiceCall); ok {
 			vc.stopMedia()
 			for _, p := range vc.parties {
-				if p != nil && p.ep != nil {
-					if name := p.ep.Profile(); name != "" {
+				if p == nil {
+					continue
+				}
+				if ep := p.endpoint(); ep != nil {
+					if name := ep.Profile(); name != "" {
 						profiles[name]++
 					}
 				}
@@ -230,14 +253,56 @@ func (rn *runner) runOnce(ctx context.Context, calls, chats int) (*Report, error
 
 	res := e.oracle.Result()
 	rep.fill(res, e, idle, t0, t1, self0, self1, profiles)
+	rep.Nodes = len(tg.wsURLs)
+	if killed != "" {
+		e.failover.fill(rep, killed, killedLegs, windowStart)
+	}
+	e.errMu.Lock()
+	rep.Errors = append(rep.Errors, e.errs...)
+	e.errMu.Unlock()
 	return rep, nil
+}
+
+// holdWindow waits out the measured window; with -kill-node-after it
+// SIGKILLs a node that long into it and returns which (and its legs).
+func (rn *runner) holdWindow(ctx context.Context, tg *target, e *env, rep *Report, start time.Time) (string, int) {
+	o := rn.opts
+	wait := func(d time.Duration) {
+		select {
+		case <-time.After(d):
+		case <-ctx.Done():
+		}
+	}
+	if o.KillNodeAfter <= 0 || len(tg.nodes) == 0 {
+		wait(o.Duration)
+		return "", 0
+	}
+	wait(o.KillNodeAfter)
+	defer func() { wait(o.Duration - time.Since(start)) }()
+	i, seen := tg.victim(ctx)
+	if i < 0 {
+		rep.Errors = append(rep.Errors, "no node killed: every node runs a tenant's domain ("+describeNodes(seen)+")")
+		return "", 0
+	}
+	n := tg.nodes[i]
+	e.failover.mu.Lock()
+	e.failover.killAt = time.Now()
+	e.failover.mu.Unlock()
+	if err := n.proc.cmd.Process.Kill(); err != nil {
+		rep.Errors = append(rep.Errors, fmt.Sprintf("kill %s: %v", n.id, err))
+		return "", 0
+	}
+	n.killed = true
+	tg.meter.cluster.markDead(i)
+	fmt.Fprintf(rn.out, "SIGKILL %s (%s)\n", n.id, describeNodes(seen))
+	return n.id, seen[n.id].Legs
 }
 
 // newEnv is what the conversations of one run share; lifetime is about
 // how long one leg sends (it sizes the oracle's arrays).
 func newEnv(o Options, tg *target, hub *leanrtc.Hub, lifetime time.Duration) *env {
 	return &env{
-		opts: o, wsURL: tg.wsURL, minter: tg.minter, tenant: auth.TenantID(o.Tenant), place: tg.place,
+		opts: o, wsURL: tg.wsURL, wsURLs: tg.wsURLs, minter: tg.minter, tenant: auth.TenantID(o.Tenant), place: tg.place,
 		hub: hub, pacer: leanrtc.NewPacer(leanrtc.PacerParams{Hub: hub}),
 		oracle: oracle.New(oracle.Params{
 			Grace:      o.Grace,
@@ -303,6 +368,11 @@ func (r *Report) fill(res oracle.Result, e *env, idle, t0, t1 serverSample, self
 		ForwardedPackets: fwd,
 		ReceivedPackets:  t1.Received - t0.Received,
 		Legs:             t1.Legs,
+		RecordedPackets:  t1.RecPackets - t0.RecPackets,
+		RecordingDropped: t1.RecDropped - t0.RecDropped,
+	}
+	if wall > 0 && r.Calls > 0 && t1.RecBytes > t0.RecBytes {
+		r.Server.RecordingKBPerCallMin = round(float64(t1.RecBytes-t0.RecBytes)/1e3/float64(r.Calls)/(wall/60), 1)
 	}
 	if wall > 0 {
 		r.Server.CPUPercent = round(100*cpu/wall, 1)

@@ -23,13 +23,14 @@ type convResponse struct {
 	Answer string `json:"answer"`
 }
 
-// dial opens an authenticated signaling session for a simulated user.
-func (e *env) dial(ctx context.Context, user string, role auth.Role, team auth.TeamID) (*sigclient.Client, error) {
+// dial opens an authenticated signaling session for a simulated user; in
+// a cluster, on node (mod the number of nodes).
+func (e *env) dial(ctx context.Context, user string, role auth.Role, team auth.TeamID, node int) (*sigclient.Client, error) {
 	tok, err := e.token(user, role, team)
 	if err != nil {
 		return nil, err
 	}
-	c, err := sigclient.Dial(ctx, e.wsURL, tok)
+	c, err := sigclient.Dial(ctx, e.nodeURL(node), tok)
 	if err != nil {
 		return nil, fmt.Errorf("%s: %w", user, err)
 	}
@@ -61,4 +62,13 @@ func request(c *sigclient.Client, typ string, data, out any) error {
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()
 	return c.Request(ctx, typ, data, out)
+}
+
+// nodeURL is the signaling URL of node i of a cluster (mod the number of
+// nodes), or the one server's.
+func (e *env) nodeURL(i int) string {
+	if len(e.wsURLs) == 0 {
+		return e.wsURL
+	}
+	return e.wsURLs[i%len(e.wsURLs)]
 }

@@ -71,3 +71,14 @@ var (
 	errTCPNotBound      = errors.New("ice-tcp connection not bound to a leg")
 	errTCPQueueFull     = errors.New("ice-tcp write queue full")
 )
+
+// Recording errors.
+var (
+	// ErrRecording is returned by Group.StartRecording when the group is
+	// already being recorded.
+	ErrRecording = errors.New("group already recording")
+
+	// ErrNotRecording is returned by Group.StopRecording when the group is
+	// not being recorded.
+	ErrNotRecording = errors.New("group not recording")
+)

@@ -3,6 +3,7 @@ package media
 import (
 	"fmt"
 	"net/netip"
+	"strings"
 	"testing"
 	"time"
 
@@ -135,6 +136,26 @@ func BenchmarkForward(b *testing.B) {
 			r.next(now)
 		}
 	})
+	b.Run("listeners=2/recording", func(b *testing.B) {
+		// The forwarding goroutine's share of recording: the copy into the
+		// queue. The writer's share (Ogg pages, file writes) runs on its
+		// own goroutine: BenchmarkRecordingWriter.
+		r := newForwardRig(b, 2, srtp.ProtectionProfileAeadAes128Gcm)
+		rec := r.record(b, 1024)
+		now := time.Now()
+		i := 0
+		b.ReportAllocs()
+		for b.Loop() {
+			if i++; i%512 == 0 {
+				rec.discard()
+			}
+			now = now.Add(20 * time.Millisecond)
+			r.next(now)
+		}
+		if rec.dropped.Load() != 0 {
+			b.Fatalf("%d packets dropped from the recording", rec.dropped.Load())
+		}
+	})
 	b.Run("switching", func(b *testing.B) {
 		// Every 50th packet the slot changes source (a mode switch).
 		r := newForwardRig(b, 2, srtp.ProtectionProfileAeadAes128Gcm)
@@ -153,12 +174,45 @@ func BenchmarkForward(b *testing.B) {
 	})
 }
 
+// record turns recording on for the rig's speaker, with a queue of size
+// entries and no writer goroutine (the caller drains it).
+func (r *forwardRig) record(tb testing.TB, size int) *recorder {
+	tb.Helper()
+	rec := newRecorder(size, testLogger())
+	rec.alloc()
+	r.recv.rec.Store(newLegFile(rec, tb.TempDir(), "S", time.Now()))
+	return rec
+}
+
+// discard empties the queue without writing, as a writer that keeps up
+// would.
+func (r *recorder) discard() {
+	for {
+		select {
+		case e := <-r.queue:
+			r.free <- e
+		default:
+			return
+		}
+	}
+}
+
 // TestForwardAllocatesNothing makes "no allocation per forwarded packet" a
-// checked property rather than a benchmark reading.
+// checked property rather than a benchmark reading, with and without
+// recording.
 func TestForwardAllocatesNothing(t *testing.T) {
-	for _, n := range []int{0, 3} {
-		t.Run(fmt.Sprintf("listeners=%d", n), func(t *testing.T) {
+	for _, n := range []int{0, 3, -3} {
+		name := fmt.Sprintf("listeners=%d", n)
+		if n < 0 {
+			n = -n
+			name = fmt.Sprintf("listeners=%d/recording", n)
+		}
+		t.Run(name, func(t *testing.T) {
 			r := newForwardRig(t, n, srtp.ProtectionProfileAeadAes128Gcm)
+			var rec *recorder
+			if strings.HasSuffix(name, "recording") {
+				rec = r.record(t, 2048)
+			}
 			now := time.Now()
 			r.next(now) // first packet of each slot's epoch
 			allocs := testing.AllocsPerRun(1000, func() {
@@ -171,6 +225,9 @@ func TestForwardAllocatesNothing(t *testing.T) {
 			// AllocsPerRun adds one warm-up run to the 1000.
 			if want := 1002 * n; r.sink.datagrams != want {
 				t.Fatalf("%d datagrams sent, want %d", r.sink.datagrams, want)
+			}
+			if rec != nil && (len(rec.queue) != 1002 || rec.dropped.Load() != 0) {
+				t.Fatalf("%d packets queued for the recording (%d dropped), want 1002", len(rec.queue), rec.dropped.Load())
 			}
 		})
 	}

@@ -21,6 +21,7 @@ type Group struct {
 	pending  map[LegID]struct{} // IDs reserved by AddLeg calls in progress
 	routes   []Route            // the routing last set, minus routes of legs that ended
 	tables   map[LegID]slotTable
+	rec      *groupRecording // nil unless recording
 }
 
 // ID returns the label given to NewGroup.
@@ -114,6 +115,9 @@ func (g *Group) attach(l *Leg) error {
 	}
 	g.legs[l.id] = l
 	g.tables[l.id] = make(slotTable, len(l.slots))
+	if g.rec != nil {
+		g.tapLocked(l)
+	}
 	return nil
 }
 
@@ -271,6 +275,10 @@ func (g *Group) closeWith(reason error) {
 		wg.Go(func() { l.close(reason) })
 	}
 	wg.Wait()
+	// A recording the domain did not stop still gets complete files.
+	if _, err := g.StopRecording(); err == nil {
+		g.log.Warn("recording stopped by the group's close")
+	}
 	g.sfu.removeGroup(g)
 }
 

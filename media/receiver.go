@@ -26,6 +26,11 @@ type receiver struct {
 	audioLevelID uint8
 	dest         atomic.Pointer[destinations]
 	counters     *legCounters
+	// rec is this leg's file while its group is recorded (nil: not
+	// recorded); noRecord leaves the leg out of recordings whatever rec
+	// says (Group.ExcludeFromRecording).
+	rec      atomic.Pointer[legFile]
+	noRecord atomic.Bool
 }
 
 // dispatch is the per-packet decision: gate, then forward to each slot. It
@@ -50,6 +55,10 @@ func (r *receiver) dispatch(pkt *rtp.Packet, now time.Time, out *egress) {
 	}
 	if n > 0 {
 		r.counters.forwarded.Add(n)
+		// Recorded as forwarded: only what somebody hears is recorded.
+		if f := r.rec.Load(); f != nil && !r.noRecord.Load() {
+			f.rec.offer(f, pkt, now)
+		}
 	}
 }
 

@@ -75,6 +75,9 @@ type SFU struct {
 	// ended holds the counters of legs that have closed, so Stats stays
 	// cumulative.
 	ended legCounters
+
+	// rec is the recording queue and writer (recorder.go).
+	rec *recorder
 }
 
 // New opens the media port's sockets (one per shard) and starts the
@@ -135,6 +138,7 @@ func New(p Params) (*SFU, error) {
 		byUfrag:    make(map[string]*Leg),
 		groups:     make(map[*Group]struct{}),
 		legs:       make(map[*Leg]struct{}),
+		rec:        newRecorder(cfg.RecordingQueue, log),
 	}
 	s.tcpReaders.New = func() any {
 		return &reader{s: s, out: &egress{batch: &sendBatch{sink: udpSink{conn: conn}}}}
@@ -208,6 +212,9 @@ func (s *SFU) Stats() Stats {
 		RTCPReceived:     total.RTCPReceived,
 		RTCPDropped:      total.RTCPDropped,
 		RTCPSent:         total.RTCPSent,
+		RecordingWritten: s.rec.written.Load(),
+		RecordingDropped: s.rec.dropped.Load(),
+		RecordingBytes:   s.rec.bytes.Load(),
 	}
 }
 
@@ -260,6 +267,7 @@ func (s *SFU) Close() error {
 	}
 	wg.Wait()
 	s.wg.Wait()
+	s.rec.close()
 	if s.tcp != nil {
 		s.tcp.close()
 	}

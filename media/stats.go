@@ -25,6 +25,12 @@ type Stats struct {
 	// TCPDropped counts packets dropped because an ICE-TCP connection's
 	// write queue was full (a client that does not keep up).
 	TCPDropped uint64
+	// RecordingWritten counts packets written to recording files;
+	// RecordingDropped those left out of a recording because the
+	// recording queue was full (forwarding never waits for the disk).
+	RecordingWritten, RecordingDropped uint64
+	// RecordingBytes counts the bytes written to recording files.
+	RecordingBytes uint64
 	// Shards are the forwarding shards' datagram counters, in order.
 	Shards []ShardStats
 }

@@ -19,6 +19,11 @@ type Params struct {
 	Logger   *slog.Logger
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
+	// RecordingDir is the recordings' root; "" serves no recordings.
+	RecordingDir string
+	// Auditor commits the audit event of every access to a recording
+	// before it is served; without one, recordings are refused.
+	Auditor Auditor
 }
 
 // api serves the routes below /api/v1/.
@@ -54,6 +59,9 @@ func NewHandler(p Params) (http.Handler, error) {
 	a.route("/api/v1/help-requests", a.helpRequests)
 	a.route("/api/v1/conversations", a.conversations)
 	a.route("/api/v1/conversations/{id}", a.conversation)
+	a.route("/api/v1/recordings", a.recordings)
+	a.route("/api/v1/recordings/{id}", a.recording)
+	a.route("/api/v1/recordings/{id}/files/{name}", a.recordingFile)
 	a.mux.HandleFunc("/", func(w http.ResponseWriter, _ *http.Request) { writeError(w, errNotFound) })
 	return a.mux, nil
 }

@@ -61,14 +61,15 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		_ = a.sfu.Close()
 		return nil, err
 	}
-	var mirror callcenter.Mirror // the cluster's conversation directory, if clustered
+	var mirror callcenter.Mirror    // the cluster's conversation directory, if clustered
+	var plane callcenter.MediaPlane // the cluster's media placement, if clustered
 	if cfg.Cluster.Enabled() {
 		if a.node, err = a.connectCluster(ctx); err != nil {
 			a.storage.close()
 			_ = a.sfu.Close()
 			return nil, err
 		}
-		mirror = a.node.Conversations()
+		mirror, plane = a.node.Conversations(), a.node.Media()
 	}
 	mutes, err := a.storage.store.HelpMutes(ctx)
 	if err != nil {
@@ -77,8 +78,8 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		_ = a.sfu.Close()
 		return nil, fmt.Errorf("store: %w", err)
 	}
-	a.center, err = callcenter.New(callcenter.Params{Policy: cfg.Policy, Queues: cfg.Queues, SFU: a.sfu, Auditor: a.storage.writer, Mirror: mirror,
-		HelpMutes: mutes, Logger: log.With("component", "callcenter")})
+	a.center, err = callcenter.New(callcenter.Params{Policy: cfg.Policy, Queues: cfg.Queues, SFU: a.sfu, Media: plane, Auditor: a.storage.writer, Mirror: mirror,
+		HelpMutes: mutes, RecordingDir: cfg.recordingRoot(), Logger: log.With("component", "callcenter")})
 	if err != nil {
 		a.closeCluster(context.Background())
 		a.storage.close()
@@ -95,6 +96,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		ICEServers: func(id auth.Identity) []iceservers.Server {
 			return iceservers.For(cfg.ICEServers, string(id.Tenant)+"/"+string(id.Subject), time.Now())
 		},
+		Route: a.routeSocket, // nil-safe: serves every socket here on a single node
 	})
 	a.metrics = newMetrics(a.center, a.sfu, a.sig)
 	observe = a.metrics.observeModeSwitch
@@ -197,6 +199,7 @@ func (a *app) serveOn(ctx context.Context, ln net.Listener) error {
 	sctx, cancel := context.WithTimeout(context.Background(), a.cfg.HTTP.ShutdownTimeout)
 	defer cancel()
 	a.drain(sctx) // the cluster places nothing new here from now on
+	a.finishLiveWork(sctx)
 	a.shutdownParts(sctx)
 	if err := a.httpSrv.Shutdown(sctx); err != nil && !errors.Is(err, http.ErrServerClosed) {
 		return fmt.Errorf("http shutdown: %w", err)

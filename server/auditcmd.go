@@ -67,12 +67,13 @@ func auditCommand(ctx context.Context, args []string, getenv func(string) string
 			fmt.Fprintf(stderr, "earshot audit purge: %v\n", err)
 			return 1
 		}
+		deleteRecordingFiles(cfg.recordingRoot(), slog.New(slog.NewTextHandler(stderr, nil)))(res.Recordings)
 		n := 0
 		for tenant, c := range res.Tenants {
 			if c.Total() > 0 {
 				n++
-				fmt.Fprintf(stdout, "tenant %s: deleted %d audit events, %d conversations, %d messages, %d help requests (chain now starts after seq %d)\n",
-					tenant, c.AuditEvents, c.Conversations, c.Messages, c.HelpRequests, c.AnchorSeq)
+				fmt.Fprintf(stdout, "tenant %s: deleted %d audit events, %d conversations, %d messages, %d help requests, %d recordings (chain now starts after seq %d)\n",
+					tenant, c.AuditEvents, c.Conversations, c.Messages, c.HelpRequests, c.Recordings, c.AnchorSeq)
 			}
 		}
 		if n == 0 {

@@ -5,7 +5,9 @@ import (
 	"net"
 	"os"
 	"strconv"
+	"time"
 
+	"github.com/earshot/earshot/auth"
 	"github.com/earshot/earshot/cluster"
 )
 
@@ -14,7 +16,7 @@ import (
 func (a *app) connectCluster(ctx context.Context) (*cluster.Node, error) {
 	log := a.log.With("component", "cluster")
 	n, err := cluster.Connect(ctx, cluster.Params{
-		Config: a.cfg.Cluster, Logger: log,
+		Config: a.cfg.Cluster, Logger: log, SFU: a.sfu,
 		OnNodeEvent: func(ev cluster.NodeEvent) {
 			log.Info("cluster node "+ev.Kind.String(), "peer", ev.Node.ID, "state", ev.Node.State, "expired", ev.Expired, "signaling", ev.Node.SignalingURL)
 		},
@@ -23,6 +25,25 @@ func (a *app) connectCluster(ctx context.Context) (*cluster.Node, error) {
 		return nil, err
 	}
 	return n, nil
+}
+
+// routeSocket names the node that serves a user's socket: on a cluster, the
+// home of the user's tenant (claimed for this node if it has none); "" is
+// this node. Always "" on a single node.
+func (a *app) routeSocket(ctx context.Context, id auth.Identity) (string, error) {
+	if a.node == nil {
+		return "", nil
+	}
+	ctx, cancel := context.WithTimeout(ctx, a.cfg.Cluster.HeartbeatTTL)
+	defer cancel()
+	rec, err := a.node.TenantHome(ctx, string(id.Tenant))
+	if err != nil {
+		return "", err
+	}
+	if rec.ID == a.node.ID() {
+		return "", nil
+	}
+	return rec.SignalingURL, nil
 }
 
 // startCluster lists this node, serving, with the addresses it listens on.
@@ -67,6 +88,41 @@ func (a *app) drain(ctx context.Context) (cluster.NodeRecord, error) {
 		a.log.Warn("cluster drain", "err", err)
 	}
 	return rec, err
+}
+
+// finishLiveWork lets a draining cluster node finish what it carries — the
+// media of conversations placed here and the conversations its domain runs —
+// until they end or ctx (http.shutdown_timeout) is nearly over; whatever is
+// left then is ended by the shutdown. New conversations are placed on other
+// nodes meanwhile, and the node keeps serving its sockets. A single node
+// has nowhere else to put new calls: it stops at once, as before.
+func (a *app) finishLiveWork(ctx context.Context) {
+	if a.node == nil {
+		return
+	}
+	// Keep a part of the budget for the shutdown itself.
+	deadline, ok := ctx.Deadline()
+	if !ok {
+		return
+	}
+	until := deadline.Add(-time.Until(deadline) / 5)
+	tick := time.NewTicker(100 * time.Millisecond)
+	defer tick.Stop()
+	for {
+		l := a.load()
+		if l.Legs == 0 && l.Conversations == 0 {
+			return
+		}
+		if time.Now().After(until) {
+			a.log.Warn("drain: shutdown timeout reached with live work; ending it", "conversations", l.Conversations, "legs", l.Legs)
+			return
+		}
+		select {
+		case <-ctx.Done():
+			return
+		case <-tick.C:
+		}
+	}
 }
 
 // closeCluster leaves the cluster (after the domain closed).

@@ -7,6 +7,7 @@ import (
 	"fmt"
 	"io"
 	"os"
+	"path/filepath"
 	"strconv"
 	"strings"
 	"time"
@@ -33,6 +34,10 @@ type Config struct {
 	Policy    callcenter.Policy        `yaml:"policy"`
 	Queues    []callcenter.QueueConfig `yaml:"queues"`
 	Store     StoreConfig              `yaml:"store"`
+	// RecordingDir is where recordings are written, one directory each
+	// (default <data_dir>/recordings). Which calls are recorded is
+	// policy.recording.
+	RecordingDir string `yaml:"recording_dir"`
 	// Cluster joins a cluster of nodes on NATS; off unless nats_url is set.
 	Cluster cluster.Config `yaml:"cluster"`
 	// ICEServers are the STUN/TURN servers browsers are told to use (YAML
@@ -182,6 +187,10 @@ func settings() []setting {
 		{"notify-agent-names", "EARSHOT_NOTIFY_AGENT_NAMES", "include the supervisor's name in that notice", boolean(func(c *Config) *bool { return &c.Policy.NotifyAgentNames })},
 		{"transfer-any-team", "EARSHOT_TRANSFER_ANY_TEAM", "allow transfers to agents outside the transferring party's teams", boolean(func(c *Config) *bool { return &c.Policy.TransferAnyTeam })},
 		{"offer-timeout", "EARSHOT_OFFER_TIMEOUT", "how long an agent has to accept", dur(func(c *Config) *time.Duration { return &c.Policy.OfferTimeout })},
+		{"record", "EARSHOT_RECORD", "record voice calls: off, all or queues (see record-queues)", str(func(c *Config) *string { return &c.Policy.Recording.Mode })},
+		{"record-queues", "EARSHOT_RECORD_QUEUES", "comma-separated queues recorded with record=queues", list(func(c *Config) *[]string { return &c.Policy.Recording.Queues })},
+		{"record-on-request", "EARSHOT_RECORD_ON_REQUEST", "agents and monitoring supervisors may start and stop recordings", boolean(func(c *Config) *bool { return &c.Policy.Recording.OnRequest })},
+		{"recording-dir", "EARSHOT_RECORDING_DIR", "where recordings are written (default <data>/recordings)", str(func(c *Config) *string { return &c.RecordingDir })},
 		{"store", "EARSHOT_STORE_DRIVER", "durable store: sqlite (a file in the data directory) or postgres", str(func(c *Config) *string { return &c.Store.Driver })},
 		{"store-dsn", "EARSHOT_STORE_DSN", "postgres: connection string (prefer the environment: flags show in ps)", str(func(c *Config) *string { return &c.Store.DSN })},
 		{"store-path", "EARSHOT_STORE_PATH", "sqlite: database file (default <data>/earshot.db)", str(func(c *Config) *string { return &c.Store.Path })},
@@ -193,6 +202,14 @@ func settings() []setting {
 		{"cluster-placement", "EARSHOT_CLUSTER_PLACEMENT", "placement policy for new conversations: least_loaded or round_robin", str(func(c *Config) *string { return &c.Cluster.Placement })},
 		{"cluster-signaling-url", "EARSHOT_CLUSTER_SIGNALING_URL", "the WebSocket URL other nodes and clients reach this node at (default ws://<http address>/ws)", str(func(c *Config) *string { return &c.Cluster.SignalingURL })},
 	}
+}
+
+// recordingRoot is where recordings go.
+func (c Config) recordingRoot() string {
+	if c.RecordingDir != "" {
+		return c.RecordingDir
+	}
+	return filepath.Join(c.DataDir, "recordings")
 }
 
 // LoadConfig builds the configuration from defaults, the YAML file named by
@@ -272,6 +289,9 @@ func (c Config) validate() error {
 	}
 	if err := iceservers.Validate(c.ICEServers); err != nil {
 		return fmt.Errorf("ice_servers: %w", err)
+	}
+	if err := c.Policy.Recording.Check(); err != nil {
+		return fmt.Errorf("policy: %w", err)
 	}
 	if c.Policy.MaxSilentVoiceMonitors < 0 || c.Policy.MaxBargeParticipants < 2 {
 		return fmt.Errorf("policy: max_silent_voice_monitors >= 0 and max_barge_participants >= 2")

@@ -11,7 +11,7 @@ import (
 
 // voiceCall connects a customer and an agent on a voice conversation and
 // returns its id once both hear each other.
-func voiceCall(t *testing.T, ts *testServer, cust, agent *party) string {
+func voiceCall(t *testing.T, _ *testServer, cust, agent *party) string {
 	t.Helper()
 	agent.do(t, "agent.set_state", map[string]string{"state": "ready"}, nil)
 	var start startResp

@@ -136,7 +136,8 @@ func newStorage(ctx context.Context, cfg Config, log *slog.Logger) (*storage, er
 	s.retentionDone.Add(1)
 	go func() {
 		defer s.retentionDone.Done()
-		store.RunRetention(rctx, store.RetentionParams{Store: st, MaxAge: cfg.Store.Retention, Interval: cfg.Store.RetentionInterval, Logger: log})
+		store.RunRetention(rctx, store.RetentionParams{Store: st, MaxAge: cfg.Store.Retention, Interval: cfg.Store.RetentionInterval, Logger: log,
+			DeleteRecordings: deleteRecordingFiles(cfg.recordingRoot(), log)})
 	}()
 	return s, nil
 }

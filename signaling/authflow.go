@@ -102,6 +102,7 @@ func (c *conn) handshake() *Session {
 		}
 		return nil
 	}
+	c.first = raw
 	switch req.Type {
 	case TypeAuth:
 		return c.authenticate(req)
@@ -126,6 +127,9 @@ func (c *conn) authenticate(req request) *Session {
 	id, err := c.srv.verify(d.Token)
 	if err != nil {
 		c.refuseAuth(req.ID, err)
+		return nil
+	}
+	if !c.servedHere(req, id) {
 		return nil
 	}
 	sess := newSession(c.srv, id)

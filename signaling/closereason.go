@@ -57,6 +57,10 @@ const (
 	// CloseReasonInvalidUTF8: a text frame that is not valid UTF-8 (RFC 6455
 	// §8.1 requires failing the connection, with close code 1007).
 	CloseReasonInvalidUTF8
+	// CloseReasonNodeUnavailable: in a cluster, the node this socket was
+	// bridged to (the one serving the user's tenant) could not be reached
+	// or went away; the client connects again and resumes.
+	CloseReasonNodeUnavailable
 	// CloseReasonSignedInElsewhere: a newer session of the same agent took
 	// the desk over (the domain ended this one). Clients must not reconnect
 	// automatically, or two tabs would take the desk from each other.
@@ -82,6 +86,7 @@ var closeReasonNames = [...]string{
 	CloseReasonResumeFailed:      "resume_failed",
 	CloseReasonResumeGap:         "resume_gap",
 	CloseReasonInvalidUTF8:       "invalid_utf8",
+	CloseReasonNodeUnavailable:   "node_unavailable",
 	CloseReasonSignedInElsewhere: "signed_in_elsewhere",
 }
 
@@ -112,7 +117,7 @@ func (r CloseReason) WebSocketCode() int {
 	switch r {
 	case CloseReasonClientClosed:
 		return websocket.CloseNormalClosure
-	case CloseReasonConnectionLost, CloseReasonShutdown:
+	case CloseReasonConnectionLost, CloseReasonShutdown, CloseReasonNodeUnavailable:
 		return websocket.CloseGoingAway
 	case CloseReasonFrameTooLarge:
 		return websocket.CloseMessageTooBig

@@ -38,6 +38,11 @@ type conn struct {
 	bucket *tokenBucket
 	authed atomic.Bool
 	sess   atomic.Pointer[Session]
+	// bridged: another node of the cluster opened this socket on behalf of
+	// a client (it is never bridged again).
+	bridged bool
+	// first is the handshake frame, kept to be sent on when bridged.
+	first []byte
 
 	// wake nudges the write loop; capacity 1, sends never block.
 	wake chan struct{}
@@ -50,6 +55,9 @@ type conn struct {
 	pending int // frames queued or being written; bounded by SendQueue
 	closing bool
 	reason  CloseReason
+	// relayed, if set, is the close frame a bridged socket's upstream node
+	// sent: it is passed to the client as is.
+	relayed *websocket.CloseError
 }
 
 func newConn(srv *Server, ws *websocket.Conn, remote string) *conn {
@@ -216,6 +224,11 @@ func (c *conn) writeLoop() {
 func (c *conn) finishClose(reason CloseReason, broken bool) {
 	if !broken {
 		msg := websocket.FormatCloseMessage(reason.WebSocketCode(), reason.String())
+		c.mu.Lock()
+		if r := c.relayed; r != nil {
+			msg = websocket.FormatCloseMessage(r.Code, r.Text)
+		}
+		c.mu.Unlock()
 		_ = c.ws.WriteControl(websocket.CloseMessage, msg, time.Now().Add(closeWriteTimeout))
 	}
 	t := time.NewTimer(closeWait)

@@ -78,6 +78,10 @@ const (
 	CodeUnknownType Code = "unknown_type"
 	// CodeShuttingDown: the server is stopping.
 	CodeShuttingDown Code = "shutting_down"
+	// CodeNodeUnavailable: in a cluster, the node that serves the user's
+	// tenant could not be reached from this one; connect again (to any
+	// node) and resume.
+	CodeNodeUnavailable Code = "node_unavailable"
 	// CodeInternal: an unexpected server error; details are only logged.
 	CodeInternal Code = "internal"
 )
@@ -105,6 +109,7 @@ var codeMessages = map[Code]string{
 	CodeForbidden:            "you are not allowed to do this",
 	CodeUnknownType:          "unknown request type",
 	CodeShuttingDown:         "the server is shutting down",
+	CodeNodeUnavailable:      "the node serving your tenant is not reachable now; connect again",
 	CodeInternal:             "internal error",
 }
 

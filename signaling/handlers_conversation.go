@@ -117,6 +117,15 @@ func (d *Dispatcher) addConversationRoutes() {
 		}
 		return map[string]any{"conversation": res.View, "answer": res.Answer}, nil
 	}
+	// conversation.reoffer negotiates the caller's voice leg again (after a
+	// media.reoffer event, or a network change): same data as accept.
+	d.routes["conversation.reoffer"] = func(ctx context.Context, s *Session, data json.RawMessage) (any, error) {
+		r, err := decodeCheck[acceptReq](data)
+		if err != nil {
+			return nil, err
+		}
+		return d.center.Reoffer(ctx, s, r.ConversationID, r.Offer)
+	}
 	d.routes["conversation.accept"] = func(ctx context.Context, s *Session, data json.RawMessage) (any, error) {
 		r, err := decodeCheck[acceptReq](data)
 		if err != nil {
@@ -173,6 +182,12 @@ func (d *Dispatcher) addConversationRoutes() {
 	})
 	d.routes["conversation.talk_back"] = toggleRoute(func(s *Session, id callcenter.ConversationID, on bool) (any, error) {
 		return ok, d.center.TalkBack(s, id, on)
+	})
+	d.routes["recording.start"] = refRoute(func(s *Session, id callcenter.ConversationID) (any, error) {
+		return ok, d.center.StartRecording(s, id)
+	})
+	d.routes["recording.stop"] = refRoute(func(s *Session, id callcenter.ConversationID) (any, error) {
+		return ok, d.center.StopRecording(s, id)
 	})
 	d.routes["conversation.transfer"] = func(_ context.Context, s *Session, data json.RawMessage) (any, error) {
 		r, err := decodeCheck[transferReq](data)

@@ -65,7 +65,8 @@ var requestDecoders = map[string]dataDecoder{
 		_, err := callcenter.ParseChannel(r.Channel)
 		return errIf(err, callcenter.ErrBadChannel)
 	}),
-	"conversation.accept": decodeAs[acceptReq](),
+	"conversation.accept":  decodeAs[acceptReq](),
+	"conversation.reoffer": decodeAs[acceptReq](),
 	"conversation.dial": decodeThen(func(r dialReq) error {
 		_, err := callcenter.ParseChannel(r.Channel)
 		return errIf(err, callcenter.ErrBadChannel)
@@ -80,6 +81,8 @@ var requestDecoders = map[string]dataDecoder{
 	"conversation.talk_back":        decodeAs[toggle](),
 	"conversation.transfer":         decodeAs[transferReq](),
 	"conversation.candidate":        decodeAs[candidateReq](),
+	"recording.start":               decodeAs[conversationRef](),
+	"recording.stop":                decodeAs[conversationRef](),
 	"chat.send": decodeThen(func(r chatReq) error {
 		_, err := callcenter.ParseMessageKind(r.Kind)
 		return errIf(err, Errorf(CodeBadRequest, "kind must be public or whisper"))
@@ -143,6 +146,7 @@ func FuzzRequestData(f *testing.F) {
 		"conversation.dial":      `{"customer_id":"carla","channel":"chat"}`,
 		"conversation.accept":    `{"conversation_id":"6f1c2a4e-9d0b-4e8f-a1b2-c3d4e5f60718","offer":""}`,
 		"conversation.hold":      `{"conversation_id":"c1","on":true}`,
+		"conversation.reoffer":   `{"conversation_id":"c1","offer":"v=0\r\n"}`,
 		"conversation.transfer":  `{"conversation_id":"c1","to_agent":"alice"}`,
 		"conversation.candidate": `{"conversation_id":"c1","candidate":{"candidate":"candidate:1 1 udp 2122260223 192.168.1.2 54321 typ host","sdpMid":"0","sdpMLineIndex":0,"usernameFragment":"abcd"}}`,
 		"chat.send":              `{"conversation_id":"c1","kind":"whisper","text":"<script>alert(1)</script>"}`,

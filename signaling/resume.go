@@ -58,6 +58,9 @@ func (c *conn) resume(req request) *Session {
 		c.refuseAuth(req.ID, err)
 		return nil
 	}
+	if !c.servedHere(req, id) {
+		return nil
+	}
 	key := resumeKey(d.ResumeToken)
 	sess := c.srv.lookupResume(key)
 	if d.ResumeToken == "" || sess == nil || keyOf(id) != sess.userKey {

@@ -62,6 +62,12 @@ type ServerParams struct {
 	// told to use (with TURN credentials minted for that user); sent in the
 	// auth, resume and refresh responses.
 	ICEServers func(id auth.Identity) []iceservers.Server
+	// Route, if set, names the node that serves a user (in a cluster: the
+	// node running the user's tenant): "" serves the socket here, a
+	// ws:// URL bridges it there (bridge.go). It is asked once per socket,
+	// after the first frame's token was verified. An error closes the
+	// socket with node_unavailable.
+	Route func(ctx context.Context, id auth.Identity) (string, error)
 	// MediaSlots is the media plane's receive slots per leg, announced in
 	// the auth and resume responses so clients build offers of that shape
 	// without being configured alike (0: not announced).
@@ -80,6 +86,7 @@ var _ HostPolicy = (*hostcheck.List)(nil)
 // It implements http.Handler; mount it on the signaling path.
 type Server struct {
 	ice        func(auth.Identity) []iceservers.Server
+	route      func(context.Context, auth.Identity) (string, error)
 	mediaSlots int
 	cfg        Config
 	verifier   auth.Verifier
@@ -129,6 +136,7 @@ func NewServer(p ServerParams) *Server {
 		log:        log, // the caller names the component
 		hosts:      hosts,
 		ice:        p.ICEServers,
+		route:      p.Route,
 		mediaSlots: p.MediaSlots,
 		ctx:        ctx,
 		cancel:     cancel,
@@ -166,6 +174,7 @@ func (s *Server) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	c := newConn(s, ws, r.RemoteAddr)
+	c.bridged = r.Header.Get(BridgeHeader) != ""
 	s.mu.Lock()
 	if s.shuttingDown {
 		s.mu.Unlock()

@@ -17,6 +17,11 @@ const SystemRole = "system"
 // rows: the deletion itself is audited, in the chain it shortened.
 const ActionRetentionPurge = "retention.purge"
 
+// ActionRecordingAccess is the audit action of a recording's manifest or
+// file being read through the reporting API (details name the recording
+// and the file).
+const ActionRecordingAccess = "recording.access"
+
 // AuditEvent is one row of the audit trail.
 //
 // Producers fill ID (optional), Tenant, Actor, ActorName, Role,

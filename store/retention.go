@@ -17,6 +17,9 @@ type RetentionParams struct {
 	Logger   *slog.Logger
 	// Now is the clock (tests); default time.Now.
 	Now func() time.Time
+	// DeleteRecordings, if set, is given the recordings each run deleted,
+	// to delete their files (the store knows no files).
+	DeleteRecordings func([]RecordingRecord)
 }
 
 // RunRetention purges rows older than MaxAge now and then every Interval,
@@ -37,8 +40,12 @@ func RunRetention(ctx context.Context, p RetentionParams) {
 	t := time.NewTicker(p.Interval)
 	defer t.Stop()
 	for {
-		if _, err := PurgeOnce(ctx, p.Store, p.MaxAge, p.Now(), p.Logger); err != nil && ctx.Err() == nil {
+		res, err := PurgeOnce(ctx, p.Store, p.MaxAge, p.Now(), p.Logger)
+		if err != nil && ctx.Err() == nil {
 			p.Logger.Error("retention run failed", "err", err)
+		}
+		if len(res.Recordings) > 0 && p.DeleteRecordings != nil {
+			p.DeleteRecordings(res.Recordings)
 		}
 		select {
 		case <-ctx.Done():
@@ -57,7 +64,7 @@ func PurgeOnce(ctx context.Context, s Store, maxAge time.Duration, now time.Time
 	for tenant, c := range res.Tenants {
 		if c.Total() > 0 {
 			log.Info("retention deleted old rows", "tenant", tenant, "audit_events", c.AuditEvents,
-				"conversations", c.Conversations, "messages", c.Messages, "help_requests", c.HelpRequests)
+				"conversations", c.Conversations, "messages", c.Messages, "help_requests", c.HelpRequests, "recordings", c.Recordings)
 		}
 	}
 	return res, nil

@@ -38,6 +38,12 @@ type Store interface {
 	// transfers and transcript; ErrNotFound if the tenant has no such one.
 	ConversationHistory(ctx context.Context, tenant auth.TenantID, id string) (ConversationHistory, error)
 
+	// Recordings returns recording records, oldest first.
+	Recordings(ctx context.Context, q RecordingQuery) ([]RecordingRecord, error)
+	// Recording returns one recording; ErrNotFound if the tenant has no
+	// such one.
+	Recording(ctx context.Context, tenant auth.TenantID, id string) (RecordingRecord, error)
+
 	// Purge deletes what is older than p.Before and audits the deletion in
 	// the same transaction (action ActionRetentionPurge, one event per tenant
 	// that lost rows).
@@ -56,6 +62,7 @@ type Batch struct {
 	Transfers     []TransferRecord
 	Messages      []MessageRecord
 	HelpRequests  []HelpRequest
+	Recordings    []RecordingRecord
 	HelpMutes     []HelpMute
 }
 
@@ -66,7 +73,7 @@ func (b Batch) Empty() bool {
 
 // Len counts the rows b writes.
 func (b Batch) Len() int {
-	return len(b.Audit) + len(b.Conversations) + len(b.Participants) + len(b.Transfers) + len(b.Messages) + len(b.HelpRequests) + len(b.HelpMutes)
+	return len(b.Audit) + len(b.Conversations) + len(b.Participants) + len(b.Transfers) + len(b.Messages) + len(b.HelpRequests) + len(b.Recordings) + len(b.HelpMutes)
 }
 
 // Add appends o's rows after b's.
@@ -77,14 +84,15 @@ func (b *Batch) Add(o Batch) {
 	b.Transfers = append(b.Transfers, o.Transfers...)
 	b.Messages = append(b.Messages, o.Messages...)
 	b.HelpRequests = append(b.HelpRequests, o.HelpRequests...)
+	b.Recordings = append(b.Recordings, o.Recordings...)
 	b.HelpMutes = append(b.HelpMutes, o.HelpMutes...)
 }
 
 // PurgeParams is one retention run.
 type PurgeParams struct {
 	// Before: audit events, ended conversations (with their participants,
-	// transfers and messages) and finished help requests older than this
-	// are deleted.
+	// transfers and messages), finished help requests and recordings that
+	// ended before this are deleted.
 	Before time.Time
 	// MaxAge is the configured retention, recorded in the audit event.
 	MaxAge time.Duration
@@ -95,6 +103,9 @@ type PurgeParams struct {
 // PurgeResult counts what a retention run deleted, per tenant.
 type PurgeResult struct {
 	Tenants map[auth.TenantID]PurgeCounts
+	// Recordings are the recordings whose rows were deleted: their files
+	// are for the caller to delete (the store knows no files).
+	Recordings []RecordingRecord
 }
 
 // PurgeCounts is what one tenant lost to retention.
@@ -105,11 +116,12 @@ type PurgeCounts struct {
 	Transfers     int64 `json:"transfers"`
 	Messages      int64 `json:"messages"`
 	HelpRequests  int64 `json:"help_requests"`
+	Recordings    int64 `json:"recordings,omitempty"`
 	// AnchorSeq is the last deleted audit row; the chain now starts after it.
 	AnchorSeq int64 `json:"anchor_seq"`
 }
 
 // Total is the number of rows deleted.
 func (c PurgeCounts) Total() int64 {
-	return c.AuditEvents + c.Conversations + c.Participants + c.Transfers + c.Messages + c.HelpRequests
+	return c.AuditEvents + c.Conversations + c.Participants + c.Transfers + c.Messages + c.HelpRequests + c.Recordings
 }

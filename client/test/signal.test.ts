@@ -94,6 +94,43 @@ describe('SignalClient', () => {
     expect(client.lastSeq).toBe(2);
   });
 
+  it('moves to the next node of a cluster when the one it used cannot be reached, and resumes there', async () => {
+    const server = new FakeServer();
+    const opened: string[] = [];
+    const client = new SignalClient({
+      url: ['ws://node-a/ws', 'ws://node-b/ws', 'ws://node-c/ws'],
+      token: () => 'tok-1',
+      requestTimeoutMs: 1000,
+      pingIntervalMs: 0,
+      pingTimeoutMs: 100,
+      refreshBeforeExpiryMs: 60_000,
+      reconnectPolicy: fast,
+      webSocketFactory: (url) => {
+        opened.push(url);
+        return server.factory();
+      },
+    });
+    const sessions: SessionInfo[] = [];
+    client.on('session', (s) => sessions.push(s));
+    await client.connect();
+    server.last.event('agent.state', {}, 1);
+    expect(opened).toEqual(['ws://node-a/ws']);
+    // node-a dies: its socket drops and it refuses new ones once.
+    server.reachable = false;
+    server.last.drop();
+    await until(() => opened.length === 2, 'a reconnect attempt');
+    server.reachable = true;
+    await until(() => sessions.length === 2, 'resume on another node');
+    expect(opened).toEqual(['ws://node-a/ws', 'ws://node-a/ws', 'ws://node-b/ws']);
+    expect(server.last.sent[0]).toMatchObject({ type: 'session.resume', data: { last_seq: 1 } });
+    expect(sessions[1]).toMatchObject({ resumed: true });
+    // A later drop of a reachable node reconnects to the same one.
+    server.last.drop();
+    await until(() => sessions.length === 3, 'second resume');
+    expect(opened.at(-1)).toBe('ws://node-b/ws');
+    client.disconnect();
+  });
+
   it('resumes after a drop with the last seq and the rotated resume token', async () => {
     const { server, client, states, sessions } = setup();
     await client.connect();

@@ -14,6 +14,10 @@ type Dist struct {
 	Max float64 `json:"max"`
 }
 
+// DistOf summarises durations in nanoseconds (in milliseconds, as every
+// Dist of the report).
+func DistOf(ns []int64) Dist { return distOf(ns) }
+
 // distOf sorts values (in nanoseconds) and summarises them.
 func distOf(ns []int64) Dist {
 	if len(ns) == 0 {

@@ -68,8 +68,11 @@ type Call struct {
 	o   *Oracle
 	idx int
 
-	mu sync.Mutex // guards tl
+	mu sync.Mutex // guards tl and outages
 	tl Timeline
+	// outages are windows [from, to] (Unix ns) in which the call's media
+	// was down with a lost cluster node (Outage).
+	outages [][2]int64
 
 	legs   [numRoles]*Leg
 	failed atomic.Bool
@@ -126,6 +129,29 @@ func (c *Call) Ack(i int, at time.Time, ok bool) {
 		ch.State = c.tl.stateAt(i)
 		ch.ModeSwitch = false
 	}
+}
+
+// Outage records that the call's media was down over [from, to]: its
+// media node was lost and the parties re-negotiated onto another. Packets
+// sent then are neither expected nor counted lost, and mode switches
+// acknowledged then are not timed; every packet is still judged, so a leak
+// during an outage is a leak.
+func (c *Call) Outage(from, to time.Time) {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	c.outages = append(c.outages, [2]int64{c.o.ns(from), c.o.ns(to)})
+}
+
+// inOutage reports whether t (Unix ns) falls in an outage, or within the
+// grace before one (a packet still in flight when the node died). Caller
+// holds mu.
+func (c *Call) inOutage(t int64) bool {
+	for _, w := range c.outages {
+		if t >= w[0]-c.o.grace && t <= w[1] {
+			return true
+		}
+	}
+	return false
 }
 
 // judge decides one packet under the call's lock.

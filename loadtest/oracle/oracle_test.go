@@ -363,3 +363,34 @@ func TestClock(t *testing.T) {
 		t.Fatal("synthetic time moved")
 	}
 }
+
+// A packet sent during an outage is not expected (a lost one is not
+// counted lost) but is still judged: a leak in an outage is a leak.
+func TestOutageExcusesLossNotLeaks(t *testing.T) {
+	o := New(Params{Grace: time.Millisecond})
+	c := o.NewCall(0)
+	cust, agent := c.Leg(RoleCustomer), c.Leg(RoleAgent)
+	base := time.Now()
+	i := c.Begin(State{Agent: true}, false, base)
+	c.Ack(i, base, true)
+	cust.Ready(base)
+	agent.Ready(base)
+	var payloads [][]byte
+	for k := 0; k < 4; k++ {
+		payloads = append(payloads, cust.Next(nil, base.Add(time.Second+time.Duration(k)*time.Second)))
+	}
+	// Packet 0 arrives; 1 and 2 are sent in the outage and lost; 3 is
+	// sent after it and lost too.
+	agent.Received(payloads[0], base.Add(time.Second+time.Millisecond))
+	c.Outage(base.Add(1500*time.Millisecond), base.Add(3500*time.Millisecond))
+	res := o.Result()
+	if res.Packets.Lost != 1 {
+		t.Fatalf("lost %d, want 1 (the packet sent after the outage); %+v", res.Packets.Lost, res.Packets)
+	}
+	// A supervisor's packet at the customer in the outage is still a leak.
+	sup := c.Leg(RoleSupervisor)
+	p := sup.Next(nil, base.Add(2*time.Second))
+	if v := cust.Received(p, base.Add(2*time.Second+time.Millisecond)); v != VerdictLeak {
+		t.Fatalf("supervisor packet at the customer in an outage: %v, want leak", v)
+	}
+}

@@ -179,7 +179,7 @@ func (c *Call) expectations(res *Result) []LegResult {
 			from := max(lready, sready) + c.o.warmup
 			arr := l.recv[sr]
 			for i, sent := range s.sent {
-				if sent < from || !c.tl.allowedThroughout(lr, sr, sent-g, sent+g) {
+				if sent < from || c.inOutage(sent) || !c.tl.allowedThroughout(lr, sr, sent-g, sent+g) {
 					continue
 				}
 				lres.Expected++
@@ -204,7 +204,7 @@ func (c *Call) switchLatencies() (first, last []int64, missing int) {
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	for i, ch := range c.tl.Changes {
-		if !ch.ModeSwitch || ch.Ack == open {
+		if !ch.ModeSwitch || ch.Ack == open || c.inOutage(ch.Ack) {
 			continue
 		}
 		before := c.tl.stateAt(i)

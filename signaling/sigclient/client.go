@@ -277,6 +277,23 @@ func (c *Client) Resume(ctx context.Context) error {
 	return nil
 }
 
+// Dropped is closed when the current socket is gone (nil before the first
+// one): the session may then be resumed.
+func (c *Client) Dropped() <-chan struct{} {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.done
+}
+
+// ResumeAt resumes the session on a socket to another URL (another node of
+// a cluster): the session continues there.
+func (c *Client) ResumeAt(ctx context.Context, url string) error {
+	c.mu.Lock()
+	c.url = url
+	c.mu.Unlock()
+	return c.Resume(ctx)
+}
+
 // Close ends the session for good (session.close) and closes the socket.
 func (c *Client) Close() {
 	ctx, cancel := context.WithTimeout(context.Background(), 2*time.Second)

@@ -7,7 +7,7 @@
 import { ConnectionState } from './connectionState';
 import { TypedEmitter } from './emitter';
 import { Engine } from './engine/Engine';
-import { EarshotError, ErrorCode } from './errors';
+import { EarshotError, ErrorCode, toEarshotError } from './errors';
 import { EarshotEvent, type EarshotCallbacks } from './events';
 import type { ConversationState, MyPart } from './model/conversationState';
 import { HelpRequests } from './model/HelpRequests';
@@ -28,6 +28,7 @@ import type {
   Mode,
   PersonView,
   Queue,
+  ReofferEvent,
   RequestData,
   RequestType,
   ResponseData,
@@ -460,6 +461,11 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
       case ServerEvent.SessionClosed:
         if ((data as { reason?: string }).reason === ErrorCode.SignedInElsewhere) this.onSignedInElsewhere();
         break;
+      case ServerEvent.MediaReoffer:
+        void this.reoffer((data as ReofferEvent).conversation_id).catch((e: unknown) =>
+          this.emit(EarshotEvent.Error, toEarshotError(e, ErrorCode.Unknown)),
+        );
+        break;
       case ServerEvent.ConversationEnded:
       case ServerEvent.MonitorEnded:
         this.markEnded((data as EndedEvent).conversation_id, data as EndedEvent);
@@ -498,6 +504,27 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
         break;
     }
     this.changed();
+  }
+
+  /**
+   * Negotiates a call's voice leg again, with the same microphone: the
+   * cluster lost the node that carried the call's media and placed it on
+   * another. The server routes the new leg exactly as the old one (a
+   * listening supervisor stays silent), so nothing is asked of the user.
+   */
+  private async reoffer(id: string): Promise<void> {
+    const st = this.convs.get(id);
+    const old = st?.call;
+    if (!st || !old) return;
+    const mic = old.leg.microphone;
+    const { leg } = await this.engine.negotiate(mic, (offer) => this.request('conversation.reoffer', { conversation_id: id, offer }));
+    const cur = this.convs.get(id);
+    if (!cur || cur.call !== old || this.endedIds.has(id)) {
+      leg.close(true); // ended or replaced meanwhile
+      return;
+    }
+    old.close(true);
+    this.adoptCall(cur.view, cur.part, new VoiceCall(id, leg, this.engine.audioContext()));
   }
 
   // ---- state helpers ----

@@ -8,8 +8,13 @@ import { defaultMicrophoneConstraints } from './transport/microphone';
 
 /** Every setting of the client. */
 export interface ClientOptions {
-  /** WebSocket URL of the server; default: /ws on the page's own host. */
-  url: string;
+  /**
+   * WebSocket URL of the server; default: /ws on the page's own host. A
+   * cluster can be given as a load-balancer URL or as the list of its
+   * nodes' URLs: any node serves any user, and the client moves to the
+   * next one when the one it used goes away (the session resumes there).
+   */
+  url: string | string[];
   /** The login token, or a function returning a fresh one (called on connect, resume and refresh). */
   token: string | TokenProvider;
   /**

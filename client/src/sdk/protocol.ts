@@ -290,8 +290,15 @@ export const ServerEvent = {
   HelpUpdated: 'help.updated',
   MonitorSlots: 'monitor.slots',
   ConversationIncoming: 'conversation.incoming',
+  MediaReoffer: 'media.reoffer',
   SessionClosed: 'session.closed',
 } as const;
+
+/** Data of media.reoffer: negotiate the call's voice leg again (a cluster lost the node carrying it). */
+export interface ReofferEvent {
+  conversation_id: string;
+  reason: string;
+}
 
 /** Payload type of each known server event. */
 export interface ServerEventPayloads {
@@ -324,6 +331,7 @@ export interface Requests {
   'queues.list': { req: Record<string, never>; res: { queues: Queue[] } };
   'conversation.start': { req: { queue: string; channel: Channel; offer?: string }; res: { conversation: CustomerView; answer: string } };
   'conversation.accept': { req: { conversation_id: string; offer?: string }; res: { conversation: AgentView; answer: string } };
+  'conversation.reoffer': { req: { conversation_id: string; offer: string }; res: { answer: string } };
   'conversation.decline': { req: { conversation_id: string }; res: Record<string, never> };
   'conversation.end': { req: { conversation_id: string }; res: Record<string, never> };
   'conversation.transcript': { req: { conversation_id: string }; res: { messages: ChatMessage[] } };

@@ -136,7 +136,14 @@ func moveHeads(ctx context.Context, tx *sql.Tx, tenants []auth.TenantID, heads m
 }
 
 func writeRecords(ctx context.Context, tx *sql.Tx, b store.Batch) error {
-	var conv, part, xfer, msg, help [][]any
+	var conv, part, xfer, msg, help, recs [][]any
+	for _, r := range lastByKey(b.Recordings, func(r store.RecordingRecord) string { return r.ID }) {
+		row, err := recordingRow(r)
+		if err != nil {
+			return err
+		}
+		recs = append(recs, row)
+	}
 	for _, c := range lastByKey(b.Conversations, func(c store.ConversationRecord) string { return c.ID }) {
 		conv = append(conv, []any{c.ID, string(c.Tenant), c.Channel, c.Queue, string(c.Team), c.Outbound, c.Transferred,
 			store.Millis(c.CreatedAt), store.Millis(c.AnsweredAt), store.Millis(c.EndedAt), c.EndReason})
@@ -173,6 +180,7 @@ func writeRecords(ctx context.Context, tx *sql.Tx, b store.Batch) error {
 		{"transfers", transferColumns, "id", false, xfer},
 		{"messages", messageColumns, "id", false, msg},
 		{"help_requests", helpColumns, "id", true, help},
+		{"recordings", recordingColumns, "id", true, recs},
 	} {
 		if len(w.rows) == 0 {
 			continue

@@ -62,6 +62,10 @@ func (s *DB) Purge(ctx context.Context, p store.PurgeParams) (store.PurgeResult,
 		}
 	}
 
+	if res.Recordings, err = purgeRecordings(ctx, tx, before, res.Tenants); err != nil {
+		return res, err
+	}
+
 	var evs []store.AuditEvent
 	for t, c := range res.Tenants {
 		if c.Total() == 0 {

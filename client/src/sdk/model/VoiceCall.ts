@@ -47,10 +47,10 @@ export class VoiceCall extends TypedEmitter<VoiceCallCallbacks> {
     this.leg.setMicrophoneEnabled(on);
   }
 
-  /** Hangs up locally: closes media and stops the microphone. */
-  close(): void {
+  /** Hangs up locally: closes media and stops the microphone (unless keepMicrophone: it moves to a new leg). */
+  close(keepMicrophone = false): void {
     this.audio.close();
-    this.leg.close();
+    this.leg.close(keepMicrophone);
     this.removeAllListeners();
   }
 }

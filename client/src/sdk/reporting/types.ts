@@ -19,7 +19,11 @@ export const AUDIT_ACTIONS = [
   'help.auto_close',
   'help.mute',
   'action.aborted',
+  'media.failover',
   'retention.purge',
+  'recording.start',
+  'recording.stop',
+  'recording.access',
 ] as const;
 
 /** One audit action. */

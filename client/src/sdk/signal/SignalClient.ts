@@ -45,7 +45,8 @@ export type TokenProvider = () => string | Promise<string>;
 
 /** Settings of the signal layer (all filled from defaults by the model). */
 export interface SignalOptions {
-  url: string;
+  /** The server, or several nodes of a cluster (tried in turn when one cannot be reached). */
+  url: string | string[];
   token: TokenProvider;
   requestTimeoutMs: number;
   pingIntervalMs: number;
@@ -121,6 +122,8 @@ export class SignalClient extends TypedEmitter<SignalCallbacks> {
   private lastClosed: SessionClosed | null = null;
   private droppedAt = 0;
   private everConnected = false;
+  /** Position in the URL list (see nextUrl). */
+  private urlIndex = 0;
   private pingTimer: ReturnType<typeof setInterval> | undefined;
   private refreshTimer: ReturnType<typeof setTimeout> | undefined;
   private wakeLoop: (() => void) | null = null;
@@ -265,6 +268,7 @@ export class SignalClient extends TypedEmitter<SignalCallbacks> {
       try {
         ws = await this.openSocket();
       } catch {
+        this.urlIndex++; // that node is unreachable: try the next one
         continue;
       }
       if (this.stopped) {
@@ -350,11 +354,23 @@ export class SignalClient extends TypedEmitter<SignalCallbacks> {
     this.scheduleRefresh(auth.identity);
   }
 
+  /**
+   * The URL to open: with several (the nodes of a cluster, any of which
+   * serves any user), the current one until a socket to it fails to open,
+   * then the next in turn.
+   */
+  private nextUrl(): string {
+    const urls = typeof this.opts.url === 'string' ? [this.opts.url] : this.opts.url;
+    const url = urls[this.urlIndex % urls.length];
+    if (url === undefined) throw new Error('no server URL');
+    return url;
+  }
+
   private openSocket(): Promise<WebSocketLike> {
     return new Promise((resolve, reject) => {
       let ws: WebSocketLike;
       try {
-        ws = this.opts.webSocketFactory(this.opts.url);
+        ws = this.opts.webSocketFactory(this.nextUrl());
       } catch (e) {
         reject(new EarshotError(ErrorCode.ConnectionLost, String(e)));
         return;

@@ -114,10 +114,13 @@ export class VoiceLeg extends TypedEmitter<VoiceLegCallbacks> {
     this.mic = track;
   }
 
-  /** Closes the connection and stops the microphone. */
-  close(): void {
+  /**
+   * Closes the connection and stops the microphone, unless keepMicrophone
+   * (the microphone moves to a leg negotiated again).
+   */
+  close(keepMicrophone = false): void {
     if (this.legState === LegState.Closed) return;
-    this.mic?.stop();
+    if (!keepMicrophone) this.mic?.stop();
     this.pc.close();
     this.setState(LegState.Closed);
   }

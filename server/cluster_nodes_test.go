@@ -1,0 +1,349 @@
+package main
+
+import (
+	"bufio"
+	"context"
+	"encoding/json"
+	"fmt"
+	"io"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"strings"
+	"syscall"
+	"testing"
+	"time"
+
+	"github.com/earshot/earshot/auth"
+	"github.com/earshot/earshot/cluster/clustertest"
+)
+
+// clusterChildEnv makes the test binary run one clustered server
+// (TestClusterChild) with the YAML configuration file it names.
+const clusterChildEnv = "EARSHOT_CLUSTER_CHILD_CONFIG"
+
+// TestClusterChild is not a test: it is a cluster node process that the
+// cluster tests start, and kill. Run normally it does nothing.
+func TestClusterChild(t *testing.T) {
+	cfg := os.Getenv(clusterChildEnv)
+	if cfg == "" {
+		return
+	}
+	args := []string{"serve", "-config", cfg, "-http", "127.0.0.1:0", "-udp-port", "0", "-listen-ip", "127.0.0.1", "-demo=false", "-log-level", "warn"}
+	os.Exit(run(context.Background(), args, func(string) string { return "" }, os.Stdout, os.Stderr))
+}
+
+// node is one server process of a test cluster.
+type node struct {
+	id   string
+	cmd  *exec.Cmd
+	base string
+	ws   string
+}
+
+// testCluster is n server processes on the local NATS and one PostgreSQL
+// schema, sharing a data directory (so one HS256 secret signs every token).
+type testCluster struct {
+	nodes []*node
+	ts    *testServer // mints tokens; its address is unused
+	nats  string
+	name  string
+}
+
+func startCluster(t *testing.T, ids ...string) *testCluster {
+	t.Helper()
+	url := clustertest.Require(t)
+	name := clustertest.Name(t, url)
+	var pg Config
+	usePostgres(t, &pg)
+	dir := t.TempDir()
+	yaml := fmt.Sprintf("store:\n  driver: postgres\n  dsn: %q\n  schema: %q\ncluster:\n  nats_url: %q\n  name: %q\n  heartbeat_ttl: 2s\n",
+		pg.Store.DSN, pg.Store.Schema, url, name)
+	tc := &testCluster{nats: url, name: name}
+	for _, id := range ids {
+		path := filepath.Join(dir, id+".yaml")
+		if err := os.WriteFile(path, []byte(yaml+"  node_id: "+strconv.Quote(id)+"\ndata_dir: "+strconv.Quote(dir)+"\n"), 0o600); err != nil {
+			t.Fatal(err)
+		}
+		tc.nodes = append(tc.nodes, startNodeProcess(t, id, path))
+	}
+	secret, err := auth.LoadOrCreateSecret(dir)
+	if err != nil {
+		t.Fatal(err)
+	}
+	h, err := auth.NewHMAC(auth.HMACParams{Secret: secret, Issuer: "earshot", Audience: "earshot"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	tc.ts = &testServer{a: &app{hmac: h}}
+	return tc
+}
+
+func startNodeProcess(t *testing.T, id, config string) *node {
+	t.Helper()
+	cmd := exec.Command(os.Args[0], "-test.run=^TestClusterChild$", "-test.count=1")
+	cmd.Env = append(os.Environ(), clusterChildEnv+"="+config)
+	cmd.Stderr = os.Stderr
+	out, err := cmd.StdoutPipe()
+	if err != nil {
+		t.Fatal(err)
+	}
+	if err := cmd.Start(); err != nil {
+		t.Fatal(err)
+	}
+	n := &node{id: id, cmd: cmd}
+	t.Cleanup(func() {
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+	})
+	addr := make(chan string, 1)
+	go func() {
+		sc := bufio.NewScanner(out)
+		for sc.Scan() {
+			if rest, ok := strings.CutPrefix(sc.Text(), "Earshot is running: http://"); ok {
+				addr <- strings.Fields(rest)[0]
+			}
+		}
+		_, _ = io.Copy(io.Discard, out)
+	}()
+	select {
+	case a := <-addr:
+		n.base, n.ws = "http://"+a, "ws://"+a+"/ws"
+	case <-time.After(60 * time.Second):
+		t.Fatalf("node %s did not start within 60s", id)
+	}
+	return n
+}
+
+// party connects a user to a node of the cluster.
+func (tc *testCluster) party(t *testing.T, n *node, speaker, user, name string, role auth.Role) *party {
+	t.Helper()
+	return newParty(t, &testServer{ws: n.ws}, speaker, tc.ts.token(t, user, name, role, "team-a"))
+}
+
+// legs reads a node's live media legs from its /metrics.
+func (n *node) legs(t *testing.T) int {
+	t.Helper()
+	_, body := get(t, n.base+"/metrics")
+	for _, line := range strings.Split(body, "\n") {
+		if v, ok := strings.CutPrefix(line, "earshot_legs "); ok {
+			f, err := strconv.ParseFloat(v, 64)
+			if err != nil {
+				t.Fatalf("earshot_legs %q: %v", v, err)
+			}
+			return int(f)
+		}
+	}
+	t.Fatalf("node %s: no earshot_legs in /metrics", n.id)
+	return 0
+}
+
+// waitLegs waits until the node carries want legs.
+func (n *node) waitLegs(t *testing.T, want int) {
+	t.Helper()
+	ctx := ctxT(t)
+	for n.legs(t) != want {
+		select {
+		case <-ctx.Done():
+			t.Fatalf("node %s carries %d legs, want %d", n.id, n.legs(t), want)
+		case <-time.After(20 * time.Millisecond): // poll interval
+		}
+	}
+}
+
+// kill ends the node process with SIGKILL: no goodbye of any kind.
+func (n *node) kill(t *testing.T) {
+	t.Helper()
+	if err := n.cmd.Process.Kill(); err != nil {
+		t.Fatal(err)
+	}
+	_ = n.cmd.Wait()
+}
+
+// reoffer answers a media.reoffer event: a new endpoint, a new offer.
+func (p *party) reoffer(t *testing.T, conv string, mark int) {
+	t.Helper()
+	if _, err := p.sig.WaitEvent(ctxT(t), mark, "media.reoffer", func(b json.RawMessage) bool { return convID(b) == conv }); err != nil {
+		t.Fatalf("%s: %v", p.name, err)
+	}
+	var res startResp
+	p.do(t, "conversation.reoffer", map[string]string{"conversation_id": conv, "offer": p.offer(t)}, &res)
+	p.connect(t, res.Answer)
+}
+
+// Three server processes; the customer, the agent and the supervisor each
+// on a different one. The tenant's domain runs on the node its first user
+// reached (the agent's, node-c); the call's media is placed on the least
+// loaded node (node-a: all idle, lowest id). Every request of the customer
+// and the supervisor crosses a bridge; every route change crosses NATS.
+func TestClusterOfThreeNodes(t *testing.T) {
+	tc := startCluster(t, "node-a", "node-b", "node-c")
+	a, b, c := tc.nodes[0], tc.nodes[1], tc.nodes[2]
+	agent := tc.party(t, c, "agent", "alex", "Alex", auth.RoleAgent) // first: node-c is the tenant's home
+	cust := tc.party(t, a, "customer", "carla", "Carla", auth.RoleCustomer)
+	sup := tc.party(t, b, "supervisor", "sam", "Sam", auth.RoleSupervisor)
+	sup2 := tc.party(t, a, "supervisor2", "sue", "Sue", auth.RoleSupervisor)
+	const n = 25
+
+	id := voiceCall(t, nil, cust, agent)
+	a.waitLegs(t, 2)
+	if got := b.legs(t) + c.legs(t); got != 0 {
+		t.Fatalf("media placed on several nodes: node-b+node-c carry %d legs", got)
+	}
+
+	t.Run("floor on every node", func(t *testing.T) {
+		for _, s := range []*party{sup, sup2} {
+			if _, err := s.sig.WaitEvent(ctxT(t), 0, "floor.conversation", func(b json.RawMessage) bool { return convID(b) == id }); err != nil {
+				t.Fatalf("%s: %v", s.name, err)
+			}
+		}
+	})
+
+	var bargeFrom, bargeTo uint32
+	t.Run("listen whisper barge listen", func(t *testing.T) {
+		var mon startResp
+		sup.do(t, "monitor.start", map[string]string{"conversation_id": id, "reason": "cluster test", "offer": sup.offer(t)}, &mon)
+		sup.connect(t, mon.Answer)
+		a.waitLegs(t, 3)
+		s0 := sup.seq()
+		sup.hearsAfter(t, cust, cust.seq(), n)
+		sup.hearsAfter(t, agent, agent.seq(), n)
+		sup.waitSent(t, s0, n)
+		if got := cust.heardAfter(sup, 0) + agent.heardAfter(sup, 0); got != 0 {
+			t.Fatalf("%d supervisor packets heard in Listen", got)
+		}
+		sup.do(t, "monitor.set_mode", map[string]string{"conversation_id": id, "mode": "whisper"}, nil)
+		agent.hearsAfter(t, sup, sup.seq(), n)
+		if got := cust.heardAfter(sup, 0); got != 0 {
+			t.Fatalf("customer heard %d supervisor packets in Whisper", got)
+		}
+		bargeFrom = sup.seq()
+		sup.do(t, "monitor.set_mode", map[string]string{"conversation_id": id, "mode": "barge"}, nil)
+		cust.hearsAfter(t, sup, bargeFrom, n)
+		sup.do(t, "monitor.set_mode", map[string]string{"conversation_id": id, "mode": "listen"}, nil)
+		bargeTo = sup.seq()
+		sup.waitSent(t, bargeTo, n)
+		cust.hearsAfter(t, agent, agent.seq(), n)
+		if got := cust.heardAfter(sup, bargeTo); got != 0 {
+			t.Fatalf("customer heard %d supervisor packets sent after Listen was acknowledged", got)
+		}
+		const grace = 5
+		for _, s := range cust.media.ReceivedSeqs(sup.name) {
+			if s+grace < bargeFrom || s > bargeTo {
+				t.Fatalf("supervisor packet %d reached the customer outside the barge [%d, %d]", s, bargeFrom, bargeTo)
+			}
+		}
+	})
+
+	t.Run("help raised on one node accepted on another", func(t *testing.T) {
+		mark := sup2.sig.Mark()
+		hid := raise(t, agent, id, "refund question")
+		if _, err := sup2.sig.WaitEvent(ctxT(t), mark, "help.requested", nil); err != nil {
+			t.Fatal(err)
+		}
+		amark := agent.sig.Mark()
+		sup2.do(t, "help.accept", map[string]string{"help_request_id": hid}, nil)
+		if _, err := agent.sig.WaitEvent(ctxT(t), amark, "help.updated", func(b json.RawMessage) bool { return strings.Contains(string(b), `"in_progress"`) }); err != nil {
+			t.Fatal(err)
+		}
+	})
+
+	// Parties of the call placed while node-a drains; they outlive the
+	// subtest that starts the call.
+	var id2 string
+	cust2 := tc.party(t, b, "customer2", "cody", "Cody", auth.RoleCustomer)
+	agent2 := tc.party(t, a, "agent2", "bea", "Bea", auth.RoleAgent)
+	t.Run("drain", func(t *testing.T) {
+		tok := tc.ts.token(t, "root", "Root", auth.RoleAdmin)
+		if code := clusterRequest(t, "POST", a.base+"/api/v1/cluster/drain", tok, nil); code != 200 {
+			t.Fatalf("drain: HTTP %d", code)
+		}
+		// A new call is placed elsewhere; the live one goes on on node-a.
+		id2 = voiceCall(t, nil, cust2, agent2)
+		if b.legs(t)+c.legs(t) != 2 {
+			t.Fatalf("the new call's legs are not on a serving node: node-b %d, node-c %d", b.legs(t), c.legs(t))
+		}
+		if got := a.legs(t); got != 3 {
+			t.Fatalf("draining node-a carries %d legs, want the live call's 3", got)
+		}
+		agent.hearsAfter(t, cust, cust.seq(), n)
+	})
+
+	// SIGTERM: node-b stops taking work but carries call 2's media until
+	// the call ends, then exits.
+	t.Run("SIGTERM finishes the live call", func(t *testing.T) {
+		if err := b.cmd.Process.Signal(syscall.SIGTERM); err != nil {
+			t.Fatal(err)
+		}
+		exited := make(chan error, 1)
+		go func() { exited <- b.cmd.Wait() }()
+		c0, a0 := cust2.seq(), agent2.seq()
+		agent2.hearsAfter(t, cust2, c0, 2*n)
+		cust2.hearsAfter(t, agent2, a0, 2*n)
+		select {
+		case err := <-exited:
+			t.Fatalf("node-b exited with a live call: %v", err)
+		default:
+		}
+		agent2.do(t, "conversation.end", map[string]string{"conversation_id": id2}, nil)
+		select {
+		case err := <-exited:
+			if err != nil {
+				t.Fatalf("node-b: %v", err)
+			}
+		case <-ctxT(t).Done():
+			t.Fatal("node-b did not exit after its last call ended")
+		}
+		// The supervisor's socket closed with node-b: it resumes on node-c.
+		sup.sig.DropSocket()
+		if err := sup.sig.ResumeAt(ctxT(t), c.ws); err != nil {
+			t.Fatal(err)
+		}
+		sup.hearsAfter(t, cust, cust.seq(), n) // its media never moved
+	})
+
+	t.Run("failover in whisper", func(t *testing.T) {
+		sup.do(t, "monitor.set_mode", map[string]string{"conversation_id": id, "mode": "whisper"}, nil)
+		agent.hearsAfter(t, sup, sup.seq(), n)
+		marks := map[*party]int{cust: cust.sig.Mark(), agent: agent.sig.Mark(), sup: sup.sig.Mark()}
+		killedAt := time.Now()
+		a.kill(t) // the media host, and the customer's signaling node
+
+		// The customer's socket died with node-a: it resumes on node-c.
+		cust.sig.DropSocket()
+		ctx := ctxT(t)
+		for {
+			err := cust.sig.ResumeAt(ctx, c.ws)
+			if err == nil {
+				break
+			}
+			select {
+			case <-ctx.Done():
+				t.Fatalf("customer could not resume on node-c: %v", err)
+			case <-time.After(100 * time.Millisecond): // retry interval
+			}
+		}
+		// Nothing of the supervisor reached the customer until its old
+		// endpoint is replaced (the Whisper before and across the kill).
+		if got := cust.heardAfter(sup, bargeTo); got != 0 {
+			t.Fatalf("customer heard %d supervisor packets in Whisper before the failover", got)
+		}
+		for _, p := range []*party{cust, agent, sup} {
+			p.reoffer(t, id, marks[p])
+		}
+		cust.hearsAfter(t, agent, agent.seq(), n)
+		agent.hearsAfter(t, cust, cust.seq(), n)
+		s0 := sup.seq()
+		agent.hearsAfter(t, sup, s0, n) // still whispering
+		sup.hearsAfter(t, cust, cust.seq(), n)
+		t.Logf("recovered %v after the kill", time.Since(killedAt))
+		sup.waitSent(t, sup.seq(), n)
+		if got := cust.heardAfter(sup, 0); got != 0 {
+			t.Fatalf("customer heard %d supervisor packets after the failover (Whisper)", got)
+		}
+		if got := c.legs(t); got != 3 {
+			t.Fatalf("the surviving node carries %d legs, want the recovered call's 3", got)
+		}
+	})
+}
