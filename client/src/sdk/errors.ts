@@ -27,6 +27,7 @@ export enum ErrorCode {
   Forbidden = 'forbidden',
   UnknownType = 'unknown_type',
   ShuttingDown = 'shutting_down',
+  NodeUnavailable = 'node_unavailable',
   Internal = 'internal',
   // Domain refusals.
   ForbiddenRole = 'forbidden_role',
@@ -103,6 +104,7 @@ const messages: Record<ErrorCode, string> = {
   [ErrorCode.Forbidden]: 'You are not allowed to do this.',
   [ErrorCode.UnknownType]: 'The server does not know this action. It may be an older version.',
   [ErrorCode.ShuttingDown]: 'The server is restarting. Try again in a moment.',
+  [ErrorCode.NodeUnavailable]: 'The server node handling your organisation could not be reached. Reconnecting…',
   [ErrorCode.Internal]: 'Something went wrong on the server. Try again.',
   [ErrorCode.ForbiddenRole]: 'Your role does not allow this.',
   [ErrorCode.ConversationNotFound]: 'This conversation no longer exists.',
