@@ -72,12 +72,36 @@ const (
 	// lost; the conversation got a new media group and its parties were
 	// asked to re-offer (details.legs names their roles).
 	AuditMediaFailover
+	// AuditConversationRestored: the node running the tenant's domain was
+	// lost and this node rebuilt the conversation from its last record
+	// (details: from_node, parties).
+	AuditConversationRestored
 	// AuditRecordingStart and AuditRecordingStop: a recording started or
 	// stopped, by request or by the policy / the conversation's end
 	// (actor "system"); details.recording_id names it. Every access to a
 	// recording is audited by the reporting API (store.ActionRecordingAccess).
 	AuditRecordingStart
 	AuditRecordingStop
+	// AuditPCIPause and AuditPCIResume: an agent or a barged-in supervisor
+	// paused or resumed the monitor path for a payment (F7).
+	AuditPCIPause
+	AuditPCIResume
+	// AuditPCIAutoResume: a PCI pause reached policy.pci_pause_max and the
+	// server resumed it.
+	AuditPCIAutoResume
+	// AuditMonitorWatch and AuditMonitorUnwatch: a supervisor asked to
+	// monitor an agent's next (or every) conversation, or cancelled that
+	// (F17); details carry the reason given.
+	AuditMonitorWatch
+	AuditMonitorUnwatch
+	// AuditMonitorWatchEnd: a watch ended without being cancelled (used
+	// up, the supervisor's session ended, privileges were revoked).
+	AuditMonitorWatchEnd
+	// AuditMonitorWatchRefused: a watch could not start monitoring a
+	// conversation its agent accepted; details.code says which policy.
+	AuditMonitorWatchRefused
+	// AuditHealthMute: a supervisor muted or unmuted call-health alerts.
+	AuditHealthMute
 )
 
 var auditActionNames = [...]string{
@@ -100,8 +124,17 @@ var auditActionNames = [...]string{
 	AuditHelpMute:             "help.mute",
 	AuditActionAborted:        "action.aborted",
 	AuditMediaFailover:        "media.failover",
+	AuditConversationRestored: "conversation.restored",
 	AuditRecordingStart:       "recording.start",
 	AuditRecordingStop:        "recording.stop",
+	AuditPCIPause:             "pci.pause",
+	AuditPCIResume:            "pci.resume",
+	AuditPCIAutoResume:        "pci.auto_resume",
+	AuditMonitorWatch:         "monitor.watch",
+	AuditMonitorUnwatch:       "monitor.unwatch",
+	AuditMonitorWatchEnd:      "monitor.watch_end",
+	AuditMonitorWatchRefused:  "monitor.watch_refused",
+	AuditHealthMute:           "health.mute",
 }
 
 // String returns the stored name of the action.

@@ -74,6 +74,7 @@ func (c *Center) endLocked(ob *outbox, conv *Conversation, reason EndReason) {
 	c.publishLocked(ob, conv) // flushLocked tells the Mirror it ended
 	c.conversationEndedLocked(ob, conv, reason)
 	conv.stopOfferTimer()
+	conv.stopPCITimer()
 	if a := conv.offeredTo; a != nil {
 		conv.offeredTo = nil
 		a.conv = nil

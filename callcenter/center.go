@@ -73,6 +73,8 @@ type Center struct {
 	supervisors     map[string]Client // by session id
 	enqueueSeq      uint64
 	help            helpDesk
+	watches         map[WatchID]*watch // pending watches (watch.go)
+	health          healthState
 
 	outMu sync.Mutex // orders deliveries; taken before mu is released
 }
@@ -124,6 +126,7 @@ func New(p Params) (*Center, error) {
 			c.help.muted[userKey{tenant: m.Tenant, user: m.User}] = true
 		}
 	}
+	c.startHealth()
 	return c, nil
 }
 
@@ -144,6 +147,7 @@ func (c *Center) Close() {
 		return nil
 	})
 	c.cancel()
+	c.stopHealth()
 }
 
 // do runs fn under the state lock and then delivers the events it queued, in

@@ -122,23 +122,28 @@ var chatInvariants = []chatInvariant{
 		}
 		return ""
 	}},
-	{name: "hold, mute and talk-back do not affect chat", perState: func(s HearState) string {
+	{name: "hold, mute, talk-back and PCI pause do not affect chat", perState: func(s HearState) string {
 		calm := HearState{Parties: slices.Clone(s.Parties)}
 		for i := range calm.Parties {
 			calm.Parties[i].Muted, calm.Parties[i].TalkBack = false, false
 		}
+		paused := HearState{Parties: s.Parties, CustomerHeld: s.CustomerHeld, PCIPaused: !s.PCIPaused}
 		for _, from := range chatSenders(s) {
 			for _, kind := range allMessageKinds {
 				if CanPost(s, from, kind) != CanPost(calm, from, kind) ||
 					!reflect.DeepEqual(ChatAudience(s, from, kind), ChatAudience(calm, from, kind)) {
-					return fmt.Sprintf("%q %s differs once nobody is held, muted or talking back", from, kind)
+					return fmt.Sprintf("%q %s differs once nobody is held, muted, talking back or paused", from, kind)
+				}
+				if CanPost(s, from, kind) != CanPost(paused, from, kind) ||
+					!reflect.DeepEqual(ChatAudience(s, from, kind), ChatAudience(paused, from, kind)) {
+					return fmt.Sprintf("%q %s differs with the PCI pause flipped", from, kind)
 				}
 			}
 		}
 		return ""
 	}},
 	{name: "deterministic", perState: func(s HearState) string {
-		copied := HearState{Parties: slices.Clone(s.Parties), CustomerHeld: s.CustomerHeld}
+		copied := HearState{Parties: slices.Clone(s.Parties), CustomerHeld: s.CustomerHeld, PCIPaused: s.PCIPaused}
 		for _, from := range chatSenders(s) {
 			for _, kind := range allMessageKinds {
 				if a, b := ChatAudience(s, from, kind), ChatAudience(copied, from, kind); !reflect.DeepEqual(a, b) {
@@ -168,7 +173,7 @@ var chatInvariants = []chatInvariant{
 			}
 		}
 		for _, extra := range extras {
-			v := HearState{Parties: append(slices.Clone(s.Parties), extra), CustomerHeld: s.CustomerHeld}
+			v := HearState{Parties: append(slices.Clone(s.Parties), extra), CustomerHeld: s.CustomerHeld, PCIPaused: s.PCIPaused}
 			for ki, kind := range kinds {
 				if CanPost(v, extra.ID, kind) {
 					return fmt.Sprintf("added %+v may post %s", extra, kind)
@@ -194,7 +199,10 @@ var chatInvariants = []chatInvariant{
 }
 
 func TestChatAudienceInvariants(t *testing.T) {
-	states := allHearStates()
+	// Chat ignores the PCI pause, and the invariant about hold, mute,
+	// talk-back and pause checks each state against its paused twin, so the
+	// paused half of the enumeration would only repeat the unpaused one.
+	states := slices.DeleteFunc(allHearStates(), func(s HearState) bool { return s.PCIPaused })
 	triples := 0
 	for _, s := range states {
 		triples += len(chatSenders(s)) * len(allMessageKinds)

@@ -43,6 +43,18 @@ type Conversation struct {
 	// session, so the feed carries changes only.
 	floorSent map[string]string
 
+	// pci is the PCI pause in force, if any (pci.go); pciSeq numbers the
+	// pauses so a late timer of an earlier one is ignored.
+	pci    *pciPause
+	pciSeq uint64
+
+	// health is the call's live health (voice, once answered); healthView
+	// and healthTimeline its last per-second summary, shown on the floor
+	// and to monitoring supervisors.
+	health         *healthTracker
+	healthView     *HealthView
+	healthTimeline []PartyTimeline
+
 	help *helpRequest // the agent's active help request, if any
 	// recording is the recording in progress (voice), nil if none;
 	// customerUnrecorded is set while the customer is left out of
@@ -74,6 +86,9 @@ type participant struct {
 	legSeq    int      // legs negotiated for the party so far (Reoffer names them)
 	joinedAt  time.Time
 	modeSince time.Time
+	// connectTimer ends a watch-started voice monitoring session whose
+	// supervisor never connects a leg (watch.go).
+	connectTimer *time.Timer
 
 	// lastView is the JSON of the last conversation view pushed to this party,
 	// so that it is told only of changes it may see.
@@ -151,7 +166,7 @@ func (conv *Conversation) removeParty(id PartyID) {
 
 // hearState is the hear-matrix input for the conversation as it stands.
 func (conv *Conversation) hearState() HearState {
-	s := HearState{CustomerHeld: conv.held, Parties: make([]Party, 0, len(conv.parties))}
+	s := HearState{CustomerHeld: conv.held, PCIPaused: conv.pci != nil, Parties: make([]Party, 0, len(conv.parties))}
 	for _, p := range conv.parties {
 		s.Parties = append(s.Parties, Party{ID: p.id, Role: p.role, Mode: p.mode, Muted: p.muted, TalkBack: p.talkBack})
 	}
@@ -162,12 +177,13 @@ func (conv *Conversation) hearState() HearState {
 // that the media plane refuses.
 type hearSnapshot struct {
 	held    bool
+	pci     *pciPause
 	parties []participant
 	ptrs    []*participant
 }
 
 func (conv *Conversation) snapshot() hearSnapshot {
-	s := hearSnapshot{held: conv.held, ptrs: append([]*participant(nil), conv.parties...)}
+	s := hearSnapshot{held: conv.held, pci: conv.pci, ptrs: append([]*participant(nil), conv.parties...)}
 	for _, p := range conv.parties {
 		s.parties = append(s.parties, *p)
 	}
@@ -175,7 +191,7 @@ func (conv *Conversation) snapshot() hearSnapshot {
 }
 
 func (conv *Conversation) restore(s hearSnapshot) {
-	conv.held = s.held
+	conv.held, conv.pci = s.held, s.pci
 	conv.parties = s.ptrs
 	for i, p := range s.ptrs {
 		p.role, p.mode, p.muted, p.talkBack = s.parties[i].role, s.parties[i].mode, s.parties[i].muted, s.parties[i].talkBack
@@ -204,6 +220,7 @@ const (
 	// EndMediaLost: the node carrying the media was lost and no node could
 	// take the conversation's media over.
 	EndMediaLost
+	EndNotConnected
 )
 
 var endReasonNames = [...]string{
@@ -222,6 +239,7 @@ var endReasonNames = [...]string{
 	EndAgentLeft:         "agent_left",
 	EndNotAnswered:       "not_answered",
 	EndMediaLost:         "media_lost",
+	EndNotConnected:      "not_connected",
 }
 
 // String returns the wire name of the reason.

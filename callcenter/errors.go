@@ -67,6 +67,8 @@ var (
 	ErrHelpAlreadyOpen       = &Error{Code: "help_already_open", Message: "you already have an open help request on this conversation"}
 	ErrHelpTaken             = &Error{Code: "help_taken", Message: "another supervisor already accepted this help request"}
 	ErrHelpWrongState        = &Error{Code: "help_wrong_state", Message: "the help request is not in a state that allows this"}
+	ErrAlreadyWatching       = &Error{Code: "already_watching", Message: "you already watch this agent"}
+	ErrWatchNotFound         = &Error{Code: "watch_not_found", Message: "no such watch of yours"}
 )
 
 var errUnknownMode = ErrBadMode
@@ -75,6 +77,7 @@ var (
 	errNoSFU              = errors.New("an SFU is required")
 	errNoAuditor          = errors.New("an Auditor is required")
 	errUnknownAuditAction = errors.New("unknown audit action")
+	errUnknownHealthName  = errors.New("unknown call-health name")
 	errUnknownHelpStatus  = errors.New("unknown help status")
 )
 

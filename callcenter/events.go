@@ -20,6 +20,14 @@ const (
 	EventAgentState = "agent.state"
 	// EventMonitorEnded tells a supervisor its monitoring session ended.
 	EventMonitorEnded = "monitor.ended"
+	// EventMonitorWatchStarted tells a supervisor one of its watches
+	// started monitoring a conversation (in Listen).
+	EventMonitorWatchStarted = "monitor.watch_started"
+	// EventMonitorWatchRefused tells a supervisor a watch could not start
+	// monitoring a conversation, and why.
+	EventMonitorWatchRefused = "monitor.watch_refused"
+	// EventMonitorWatchEnded tells a supervisor a watch is over.
+	EventMonitorWatchEnded = "monitor.watch_ended"
 	// EventFloorConversation upserts a conversation in a supervisor's feed.
 	EventFloorConversation = "floor.conversation"
 	// EventFloorConversationRemoved removes one from the feed.
@@ -32,4 +40,7 @@ const (
 	// EventHelpUpdated carries a help request's new state to its agent, its
 	// provider and the supervisors who were shown it.
 	EventHelpUpdated = "help.updated"
+	// EventHealthAlert tells a supervisor that a call-health rule rose or
+	// cleared on a conversation of its floor (none when muted).
+	EventHealthAlert = "health.alert"
 )

@@ -35,6 +35,10 @@ type HearState struct {
 	// CustomerHeld isolates every customer: they hear nobody and nobody
 	// hears them, so hold music never reaches a supervisor either.
 	CustomerHeld bool
+	// PCIPaused stops every customer being heard by any supervisor, in any
+	// mode, while a payment is taken (F7); customers and agents still hear
+	// each other, and nothing else changes.
+	PCIPaused bool
 }
 
 // Pair says Listener may hear Speaker.
@@ -69,7 +73,7 @@ func HearMatrix(s HearState) []Pair {
 			if si == li || !usable[si] {
 				continue
 			}
-			if !hears(s.Parties[li], s.Parties[si], s.CustomerHeld) {
+			if !s.hears(s.Parties[li], s.Parties[si]) {
 				continue
 			}
 			if pairs == nil {
@@ -94,14 +98,20 @@ func CanHear(s HearState, listener, speaker PartyID) bool {
 	if li < 0 || si < 0 {
 		return false
 	}
-	return hears(s.Parties[li], s.Parties[si], s.CustomerHeld)
+	return s.hears(s.Parties[li], s.Parties[si])
 }
 
-// hears is the rule for one ordered pair of two different, usable parties.
-// It is written speaker first because every rule is about who may hear a
-// given voice.
-func hears(listener, speaker Party, customerHeld bool) bool {
-	if customerHeld && (listener.Role == PartyCustomer || speaker.Role == PartyCustomer) {
+// hears is the rule for one ordered pair of two different, usable parties of
+// s; only the conversation-wide flags of s are read besides the two. It is
+// written speaker first because every rule is about who may hear a given
+// voice.
+func (s HearState) hears(listener, speaker Party) bool {
+	if s.CustomerHeld && (listener.Role == PartyCustomer || speaker.Role == PartyCustomer) {
+		return false
+	}
+	if s.PCIPaused && speaker.Role == PartyCustomer && listener.Role == PartySupervisor {
+		// Card numbers are read out: the monitor path carries none of it,
+		// whatever the supervisor's mode.
 		return false
 	}
 	if speaker.Muted {

@@ -13,6 +13,7 @@ import (
 type seat struct {
 	label    string
 	held     bool // the conversation's customer is on hold
+	paused   bool // the conversation is in a PCI pause
 	variants []Party
 }
 
@@ -21,11 +22,12 @@ type seat struct {
 // party, never what the party hears, so as a listener it is the row of its
 // mode.
 func hearSeats() (cols, rows []seat) {
-	one := func(label string, held bool, p Party) seat { return seat{label, held, []Party{p}} }
+	one := func(label string, held bool, p Party) seat { return seat{label, held, false, []Party{p}} }
 	sup := func(m Mode, muted bool) Party { return Party{Role: PartySupervisor, Mode: m, Muted: muted} }
 	cols = []seat{
 		one("customer", false, Party{Role: PartyCustomer}),
 		one("customer, held", true, Party{Role: PartyCustomer}),
+		{"customer, PCI pause", false, true, []Party{{Role: PartyCustomer}}},
 		one("customer, muted", false, Party{Role: PartyCustomer, Muted: true}),
 		one("agent", false, Party{Role: PartyAgent}),
 		one("agent, muted", false, Party{Role: PartyAgent, Muted: true}),
@@ -33,8 +35,8 @@ func hearSeats() (cols, rows []seat) {
 		one("supervisor Listen", false, sup(ModeListen, false)),
 		one("supervisor Whisper", false, sup(ModeWhisper, false)),
 		one("supervisor Barge", false, sup(ModeBarge, false)),
-		{"supervisor, muted (any mode)", false, []Party{sup(ModeListen, true), sup(ModeWhisper, true), sup(ModeBarge, true)}},
-		{"unknown role or mode", false, []Party{{Role: PartyUnknown}, sup(ModeUnknown, false), {Role: PartyRole(42)}, sup(Mode(42), false)}},
+		{"supervisor, muted (any mode)", false, false, []Party{sup(ModeListen, true), sup(ModeWhisper, true), sup(ModeBarge, true)}},
+		{"unknown role or mode", false, false, []Party{{Role: PartyUnknown}, sup(ModeUnknown, false), {Role: PartyRole(42)}, sup(Mode(42), false)}},
 	}
 	for _, c := range cols {
 		if c.label != "supervisor, muted (any mode)" {
@@ -45,8 +47,9 @@ func hearSeats() (cols, rows []seat) {
 }
 
 // renderHearTable renders the hear table of docs/hear-matrix.md from the
-// code. Cells pairing a held customer with an unheld one are "—": hold is
-// per conversation, so that state cannot exist.
+// code. Cells pairing a held customer with an unheld one, or a paused one
+// with an unpaused one, are "—": hold and PCI pause are per conversation, so
+// that state cannot exist.
 func renderHearTable() (string, error) {
 	cols, rows := hearSeats()
 	var b strings.Builder
@@ -75,14 +78,15 @@ func renderHearTable() (string, error) {
 
 func hearCell(row, col seat) (string, error) {
 	customer := func(s seat) bool { return isCustomer(s.variants[0]) }
-	if row.held != col.held && customer(row) && customer(col) {
+	if (row.held != col.held || row.paused != col.paused) && customer(row) && customer(col) {
 		return "—", nil
 	}
 	seen := map[bool]bool{}
 	for _, l := range row.variants {
 		for _, s := range col.variants {
 			l.ID, s.ID = "L", "S"
-			seen[CanHear(HearState{Parties: []Party{l, s}, CustomerHeld: row.held || col.held}, "L", "S")] = true
+			st := HearState{Parties: []Party{l, s}, CustomerHeld: row.held || col.held, PCIPaused: row.paused || col.paused}
+			seen[CanHear(st, "L", "S")] = true
 		}
 	}
 	if len(seen) != 1 {

@@ -35,8 +35,8 @@ func forEachSeq(opts []Party, maxLen int, fn func([]Party)) {
 
 // allHearStates enumerates every combination of: 0..2 customers each muted or
 // not; 0..2 agents each muted or not and talk-back or not; 0..3 supervisors
-// each in Listen, Whisper or Barge and muted or not; customer held or not.
-// Parties get IDs c0.., a0.., s0.. in that order.
+// each in Listen, Whisper or Barge and muted or not; customer held or not;
+// PCI pause on or off. Parties get IDs c0.., a0.., s0.. in that order.
 func allHearStates() []HearState {
 	var customers, agents, supervisors []Party
 	for _, muted := range bools {
@@ -57,17 +57,19 @@ func allHearStates() []HearState {
 	}
 	var states []HearState
 	for _, held := range bools {
-		forEachSeq(customers, 2, func(cs []Party) {
-			forEachSeq(agents, 2, func(as []Party) {
-				forEachSeq(supervisors, 3, func(ss []Party) {
-					parties := make([]Party, 0, len(cs)+len(as)+len(ss))
-					parties = withIDs(parties, "c", cs)
-					parties = withIDs(parties, "a", as)
-					parties = withIDs(parties, "s", ss)
-					states = append(states, HearState{Parties: parties, CustomerHeld: held})
+		for _, paused := range bools {
+			forEachSeq(customers, 2, func(cs []Party) {
+				forEachSeq(agents, 2, func(as []Party) {
+					forEachSeq(supervisors, 3, func(ss []Party) {
+						parties := make([]Party, 0, len(cs)+len(as)+len(ss))
+						parties = withIDs(parties, "c", cs)
+						parties = withIDs(parties, "a", as)
+						parties = withIDs(parties, "s", ss)
+						states = append(states, HearState{Parties: parties, CustomerHeld: held, PCIPaused: paused})
+					})
 				})
 			})
-		})
+		}
 	}
 	return states
 }
@@ -75,7 +77,7 @@ func allHearStates() []HearState {
 // describe renders a state for failure messages.
 func describe(s HearState) string {
 	var b strings.Builder
-	fmt.Fprintf(&b, "held=%t [", s.CustomerHeld)
+	fmt.Fprintf(&b, "held=%t pci=%t [", s.CustomerHeld, s.PCIPaused)
 	for i, p := range s.Parties {
 		if i > 0 {
 			b.WriteString(", ")
@@ -160,6 +162,9 @@ func isTalkBack(p Party) bool                { return p.Role == PartyAgent && p.
 func isSupervisor(p Party) bool              { return p.Role == PartySupervisor }
 func isSupIn(p Party, m Mode) bool           { return p.Role == PartySupervisor && p.Mode == m }
 func heldCustomer(s HearState, p Party) bool { return s.CustomerHeld && isCustomer(p) }
+
+// pciGuarded is a pair a PCI pause silences: a supervisor hearing a customer.
+func pciGuarded(l, s Party) bool { return isSupervisor(l) && isCustomer(s) }
 
 // hearInvariant is one rule of docs/hear-matrix.md as a predicate. check
 // returns "" when the case satisfies it, else what is wrong.
@@ -252,9 +257,9 @@ var hearInvariants = []hearInvariant{
 			return ""
 		})
 	}},
-	{"every supervisor hears every party anyone hears, except talk-back", func(c *hearCase) string {
+	{"every supervisor hears every party anyone hears, except talk-back and a paused customer", func(c *hearCase) string {
 		return forPairs(c, func(li, si int, l, s Party) string {
-			if !isSupervisor(l) || isTalkBack(s) || !c.heardByAnyone(si) || c.hears(li, si) {
+			if !isSupervisor(l) || isTalkBack(s) || (c.state.PCIPaused && isCustomer(s)) || !c.heardByAnyone(si) || c.hears(li, si) {
 				return ""
 			}
 			return "(supervisor) misses a party someone else hears:"
@@ -262,8 +267,36 @@ var hearInvariants = []hearInvariant{
 	}},
 	{"supervisors hear every audible customer", func(c *hearCase) string {
 		return forPairs(c, func(li, si int, l, s Party) string {
-			if isSupervisor(l) && isCustomer(s) && !s.Muted && !c.state.CustomerHeld && !c.hears(li, si) {
+			if isSupervisor(l) && isCustomer(s) && !s.Muted && !c.state.CustomerHeld && !c.state.PCIPaused && !c.hears(li, si) {
 				return "(supervisor) misses customer"
+			}
+			return ""
+		})
+	}},
+	{"during a PCI pause no supervisor hears a customer, whatever its mode", func(c *hearCase) string {
+		return forPairs(c, func(li, si int, l, s Party) string {
+			if c.state.PCIPaused && pciGuarded(l, s) && c.hears(li, si) {
+				return "(supervisor) hears customer during PCI pause:"
+			}
+			return ""
+		})
+	}},
+	{"a PCI pause removes exactly the supervisor-hears-customer pairs", func(c *hearCase) string {
+		flipped, err := newHearCase(HearState{Parties: c.state.Parties, CustomerHeld: c.state.CustomerHeld, PCIPaused: !c.state.PCIPaused})
+		if err != nil {
+			return err.Error()
+		}
+		paused, open := c, &flipped
+		if !c.state.PCIPaused {
+			paused, open = &flipped, c
+		}
+		return forPairs(c, func(li, si int, l, s Party) string {
+			want := open.hears(li, si)
+			if pciGuarded(l, s) {
+				want = false
+			}
+			if got := paused.hears(li, si); got != want {
+				return fmt.Sprintf("paused hears=%t, unpaused hears=%t:", got, open.hears(li, si))
 			}
 			return ""
 		})
@@ -334,7 +367,7 @@ var hearInvariants = []hearInvariant{
 		return ""
 	}},
 	{"deterministic and ordered by listener then speaker index", func(c *hearCase) string {
-		copied := HearState{Parties: slices.Clone(c.state.Parties), CustomerHeld: c.state.CustomerHeld}
+		copied := HearState{Parties: slices.Clone(c.state.Parties), CustomerHeld: c.state.CustomerHeld, PCIPaused: c.state.PCIPaused}
 		if again := HearMatrix(copied); !reflect.DeepEqual(again, c.pairs) {
 			return fmt.Sprintf("second call gave %v, first %v", again, c.pairs)
 		}
@@ -351,7 +384,7 @@ var hearInvariants = []hearInvariant{
 		return ""
 	}},
 	{"independent of the order of Parties", func(c *hearCase) string {
-		rev := HearState{Parties: slices.Clone(c.state.Parties), CustomerHeld: c.state.CustomerHeld}
+		rev := HearState{Parties: slices.Clone(c.state.Parties), CustomerHeld: c.state.CustomerHeld, PCIPaused: c.state.PCIPaused}
 		slices.Reverse(rev.Parties)
 		got := HearMatrix(rev)
 		if len(got) != len(c.pairs) {
@@ -369,7 +402,7 @@ var hearInvariants = []hearInvariant{
 			if !p.Muted {
 				continue
 			}
-			un := HearState{Parties: slices.Clone(c.state.Parties), CustomerHeld: c.state.CustomerHeld}
+			un := HearState{Parties: slices.Clone(c.state.Parties), CustomerHeld: c.state.CustomerHeld, PCIPaused: c.state.PCIPaused}
 			un.Parties[i].Muted = false
 			uc, err := newHearCase(un)
 			if err != nil {
@@ -392,7 +425,7 @@ var hearInvariants = []hearInvariant{
 		return ""
 	}},
 	{"hold only changes pairs that involve a customer", func(c *hearCase) string {
-		flipped := HearState{Parties: c.state.Parties, CustomerHeld: !c.state.CustomerHeld}
+		flipped := HearState{Parties: c.state.Parties, CustomerHeld: !c.state.CustomerHeld, PCIPaused: c.state.PCIPaused}
 		customers := map[PartyID]bool{}
 		for _, p := range c.state.Parties {
 			customers[p.ID] = isCustomer(p)
@@ -413,7 +446,7 @@ var hearInvariants = []hearInvariant{
 	}},
 	{"fields a role does not use are ignored", func(c *hearCase) string {
 		for _, mode := range []Mode{ModeUnknown, ModeListen, ModeBarge, Mode(99)} {
-			noisy := HearState{Parties: slices.Clone(c.state.Parties), CustomerHeld: c.state.CustomerHeld}
+			noisy := HearState{Parties: slices.Clone(c.state.Parties), CustomerHeld: c.state.CustomerHeld, PCIPaused: c.state.PCIPaused}
 			for i := range noisy.Parties {
 				switch noisy.Parties[i].Role {
 				case PartyCustomer:
@@ -466,7 +499,7 @@ var hearInvariants = []hearInvariant{
 			} else {
 				parties = append(parties, v.extra)
 			}
-			got := HearMatrix(HearState{Parties: parties, CustomerHeld: c.state.CustomerHeld})
+			got := HearMatrix(HearState{Parties: parties, CustomerHeld: c.state.CustomerHeld, PCIPaused: c.state.PCIPaused})
 			if want := without(v.silent); !reflect.DeepEqual(got, want) {
 				return fmt.Sprintf("with %+v added: %v, want %v", v.extra, got, want)
 			}
@@ -526,6 +559,10 @@ func TestHearMatrixExamples(t *testing.T) {
 			[]Pair{{"agent", "cust"}, {"sup", "cust"}}},
 		{"held during barge", HearState{Parties: []Party{cust, agent, sup(ModeBarge)}, CustomerHeld: true},
 			[]Pair{{"agent", "sup"}, {"sup", "agent"}}},
+		{"PCI pause during barge", HearState{Parties: []Party{cust, agent, sup(ModeBarge)}, PCIPaused: true},
+			[]Pair{{"cust", "agent"}, {"cust", "sup"}, {"agent", "cust"}, {"agent", "sup"}, {"sup", "agent"}}},
+		{"PCI pause while listening", HearState{Parties: []Party{cust, agent, sup(ModeListen)}, PCIPaused: true},
+			[]Pair{{"cust", "agent"}, {"agent", "cust"}, {"sup", "agent"}}},
 		{"muted agent still hears", HearState{Parties: []Party{cust, {ID: "agent", Role: PartyAgent, Muted: true}}},
 			[]Pair{{"agent", "cust"}}},
 	}

@@ -57,6 +57,8 @@ type helpRequest struct {
 type helpDesk struct {
 	active map[HelpRequestID]*helpRequest // open or in progress
 	muted  map[userKey]bool               // supervisors who muted help alerts
+	// waits are the times from raise to accept, for metrics.
+	waits Histogram
 }
 
 // RaiseHelpParams is an agent's request for help.
@@ -185,6 +187,7 @@ func (c *Center) AcceptHelp(cl Client, id HelpRequestID) (HelpAcceptResult, erro
 			return err
 		}
 		h.status, h.providedBy, h.providedByName, h.providerClient, h.acceptedAt = HelpInProgress, keyOf(ident), ident.Name, cl, at
+		c.help.waits.observe(at.Sub(h.raisedAt).Seconds())
 		c.tellHelpLocked(ob, h, c.helpAgentClient(h))
 		c.publishLocked(ob, h.conv)
 		res = HelpAcceptResult{Request: h.view(), Conversation: h.conv.floorView(), Controls: []Mode{}}

@@ -38,8 +38,10 @@ type ConversationSnapshot struct {
 	Outbound    bool           `json:"outbound"`
 	Transferred bool           `json:"transferred"`
 	Held        bool           `json:"held"`
-	CreatedAt   time.Time      `json:"created_at"`
-	AnsweredAt  *time.Time     `json:"answered_at,omitempty"`
+	// PCIPaused: no supervisor may hear the customer (a payment is taken).
+	PCIPaused  bool       `json:"pci_paused,omitempty"`
+	CreatedAt  time.Time  `json:"created_at"`
+	AnsweredAt *time.Time `json:"answered_at,omitempty"`
 	// OfferedTo is the agent the conversation is being offered to (state
 	// offered).
 	OfferedTo auth.UserID `json:"offered_to,omitempty"`
@@ -71,7 +73,7 @@ func (conv *Conversation) mirrorSnapshot() ConversationSnapshot {
 	s := ConversationSnapshot{
 		ID: conv.id, Tenant: conv.tenant, Channel: conv.channel, State: conv.state, Queue: conv.queue.Name,
 		Team: conv.queue.Team, Outbound: conv.outbound, Transferred: conv.transferred, Held: conv.held,
-		CreatedAt: conv.createdAt, Parties: make([]PartySnapshot, 0, len(conv.parties)),
+		PCIPaused: conv.pci != nil, CreatedAt: conv.createdAt, Parties: make([]PartySnapshot, 0, len(conv.parties)),
 	}
 	if !conv.answeredAt.IsZero() {
 		t := conv.answeredAt

@@ -250,6 +250,7 @@ func (c *Center) Leave(cl Client, id ConversationID) error {
 
 // monitorEndLocked removes a supervisor from a conversation.
 func (c *Center) monitorEndLocked(ob *outbox, conv *Conversation, p *participant, reason EndReason) {
+	p.stopConnectTimer()
 	c.partyLeftLocked(ob, conv, p, reason)
 	c.removeLegLocked(ob, conv, p)
 	wasBarge := p.mode == ModeBarge
@@ -349,6 +350,7 @@ func (c *Center) Refresh(cl Client, old, updated auth.Identity) error {
 				}
 			}
 		}
+		c.recheckWatchesLocked(ob, cl, updated)
 		k := keyOf(updated)
 		a := c.agents[k]
 		switch {

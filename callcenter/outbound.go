@@ -192,6 +192,7 @@ func (c *Center) Answer(ctx context.Context, cl Client, p AnswerParams) (StartRe
 			ob.push(ag.client, EventParticipantJoined, PersonView{Name: cust.name, Role: PartyCustomer})
 		}
 		c.publishLocked(ob, conv)
+		c.fireWatchesLocked(ob, conv)
 		res.View = conv.customerView()
 		return nil
 	})

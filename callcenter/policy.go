@@ -34,6 +34,16 @@ type Policy struct {
 	// Recording says which voice conversations are recorded and who may
 	// start and stop a recording (F8).
 	Recording RecordingPolicy `yaml:"recording"`
+	// PCIPauseMax is how long a PCI pause lasts at most before the server
+	// resumes it, so a forgotten pause does not blind monitoring for the
+	// rest of the call; 0 means it lasts until resumed or the call ends.
+	PCIPauseMax time.Duration `yaml:"pci_pause_max"`
+	// WatchConnectTimeout is how long a supervisor whose watch started
+	// monitoring a voice conversation has to connect its leg
+	// (monitor.connect) before that monitoring ends.
+	WatchConnectTimeout time.Duration `yaml:"watch_connect_timeout"`
+	// Health configures live call health and its alerts.
+	Health HealthPolicy `yaml:"health"`
 }
 
 // DefaultPolicy returns the seeds' defaults.
@@ -49,5 +59,8 @@ func DefaultPolicy() Policy {
 		TransferAnyTeam:        false,
 		MaxChatMessageBytes:    4000,
 		Recording:              RecordingPolicy{Mode: RecordOff},
+		PCIPauseMax:            10 * time.Minute,
+		WatchConnectTimeout:    30 * time.Second,
+		Health:                 DefaultHealthPolicy(),
 	}
 }

@@ -100,6 +100,7 @@ func (c *Center) attachAgentLocked(ob *outbox, cl Client, id auth.Identity) {
 func (c *Center) Disconnect(cl Client, clean bool) {
 	_ = c.do(func(ob *outbox) error {
 		delete(c.supervisors, cl.ID())
+		c.endWatchesLocked(ob, cl, watchEndSessionEnd, false, func(*watch) bool { return true })
 		if k := keyOf(cl.Identity()); c.customerClients[k] == cl {
 			delete(c.customerClients, k)
 		}

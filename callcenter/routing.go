@@ -274,6 +274,7 @@ func (c *Center) Accept(ctx context.Context, cl Client, p AcceptParams) (AcceptR
 		ob.push(conv.customer().client, EventParticipantJoined, PersonView{Name: ag.name, Role: PartyAgent})
 		c.publishLocked(ob, conv)
 		c.agentChangedLocked(ob, a)
+		c.fireWatchesLocked(ob, conv)
 		res.View = conv.agentView(c.policy)
 		return nil
 	})

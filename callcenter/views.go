@@ -50,9 +50,12 @@ type AgentView struct {
 	Supervisors []string `json:"supervisors,omitempty"`
 	// Recording is set while the conversation is recorded, when the
 	// recording policy tells agents.
-	Recording  bool       `json:"recording,omitempty"`
-	CreatedAt  time.Time  `json:"created_at"`
-	AnsweredAt *time.Time `json:"answered_at,omitempty"`
+	Recording bool `json:"recording,omitempty"`
+	// PCIPause is set while supervisors do not hear the customer because a
+	// payment is taken (F7).
+	PCIPause   *PCIPauseView `json:"pci_pause,omitempty"`
+	CreatedAt  time.Time     `json:"created_at"`
+	AnsweredAt *time.Time    `json:"answered_at,omitempty"`
 }
 
 // UserRef names a user.
@@ -89,6 +92,12 @@ type FloorConversation struct {
 	Help *HelpBadge `json:"help,omitempty"`
 	// Recording is set while the conversation is recorded.
 	Recording bool `json:"recording,omitempty"`
+	// PCIPause is set while no supervisor hears the customer ("paused
+	// (PCI)" on the console).
+	PCIPause *PCIPauseView `json:"pci_pause,omitempty"`
+	// Health is the call's live health from audio levels (voice calls
+	// once answered, when health is enabled; docs/call-health.md).
+	Health *HealthView `json:"health,omitempty"`
 }
 
 // SupervisorView is a monitored conversation as one of its supervisors sees
@@ -96,6 +105,8 @@ type FloorConversation struct {
 type SupervisorView struct {
 	FloorConversation
 	Mode Mode `json:"mode"`
+	// Timeline is the last minute of who talked (with Health).
+	Timeline []PartyTimeline `json:"timeline,omitempty"`
 }
 
 // AgentInfo is one row of the supervisors' agents list.
@@ -135,6 +146,7 @@ func (conv *Conversation) agentView(pol Policy) AgentView {
 		v.Muted, v.TalkBack = a.muted, a.talkBack
 	}
 	v.Recording = conv.recording != nil && pol.Recording.agentTold()
+	v.PCIPause = conv.pciView()
 	if c := conv.customer(); c != nil {
 		v.Customer = &PersonView{Name: c.name, Role: PartyCustomer}
 	}
@@ -171,6 +183,7 @@ func (conv *Conversation) floorView() FloorConversation {
 		ConversationID: conv.id, Channel: conv.channel, State: conv.state, Queue: conv.queue.Name,
 		Team: conv.queue.Team, Outbound: conv.outbound, Transferred: conv.transferred, Held: conv.held,
 		CreatedAt: conv.createdAt, Monitors: []MonitorView{}, Help: conv.helpBadge(), Recording: conv.recording != nil,
+		PCIPause: conv.pciView(), Health: conv.healthView,
 	}
 	if !conv.answeredAt.IsZero() {
 		t := conv.answeredAt
@@ -198,7 +211,7 @@ func (conv *Conversation) viewFor(p *participant, pol Policy) any {
 	case PartyAgent:
 		return conv.agentView(pol)
 	case PartySupervisor:
-		return SupervisorView{FloorConversation: conv.floorView(), Mode: p.mode}
+		return SupervisorView{FloorConversation: conv.floorView(), Mode: p.mode, Timeline: conv.healthTimeline}
 	}
 	return nil
 }

@@ -50,14 +50,21 @@ func openBuckets(ctx context.Context, js jetstream.JetStream, cfg Config) (nodes
 }
 
 func openTenantsBucket(ctx context.Context, js jetstream.JetStream, cfg Config) (jetstream.KeyValue, error) {
+	return openFileBucket(ctx, js, TenantsBucket(cfg.Name), "Earshot tenant homes of cluster "+cfg.Name)
+}
+
+func openSessionsBucket(ctx context.Context, js jetstream.JetStream, cfg Config) (jetstream.KeyValue, error) {
+	return openFileBucket(ctx, js, SessionsBucket(cfg.Name), "Earshot session records of cluster "+cfg.Name)
+}
+
+// openFileBucket creates or opens a bucket of records that must outlive
+// their node (what a takeover rebuilds from).
+func openFileBucket(ctx context.Context, js jetstream.JetStream, name, desc string) (jetstream.KeyValue, error) {
 	kv, err := js.CreateOrUpdateKeyValue(ctx, jetstream.KeyValueConfig{
-		Bucket:      TenantsBucket(cfg.Name),
-		Description: "Earshot tenant homes of cluster " + cfg.Name,
-		History:     1,
-		Storage:     jetstream.FileStorage,
+		Bucket: name, Description: desc, History: 1, Storage: jetstream.FileStorage,
 	})
 	if err != nil {
-		return nil, fmt.Errorf("tenant bucket %s: %w", TenantsBucket(cfg.Name), err)
+		return nil, fmt.Errorf("bucket %s: %w", name, err)
 	}
 	return kv, nil
 }

@@ -28,7 +28,13 @@ type mediaHost struct {
 	groups map[string]*hostedGroup
 	closed bool
 	sub    *nats.Subscription
+	stop   chan struct{} // closed by close: ends reportLevels
+	done   chan struct{}
 }
+
+// levelsInterval is how often a media host reports audio levels: the
+// domain samples call health every 100 ms.
+const levelsInterval = 100 * time.Millisecond
 
 type hostedGroup struct {
 	g       *media.Group
@@ -40,12 +46,13 @@ type hostedGroup struct {
 const addLegTimeout = 5 * time.Second
 
 func startMediaHost(nc *nats.Conn, cluster string, self NodeID, sfu *media.SFU, log *slog.Logger) (*mediaHost, error) {
-	h := &mediaHost{cluster: cluster, sfu: sfu, nc: nc, log: log, groups: map[string]*hostedGroup{}}
+	h := &mediaHost{cluster: cluster, sfu: sfu, nc: nc, log: log, groups: map[string]*hostedGroup{}, stop: make(chan struct{}), done: make(chan struct{})}
 	sub, err := nc.Subscribe(mediaSubject(cluster, self), h.serve)
 	if err != nil {
 		return nil, fmt.Errorf("cluster: media host subscribe: %w", err)
 	}
 	h.sub = sub
+	go h.reportLevels()
 	return h, nil
 }
 
@@ -242,8 +249,50 @@ func (h *mediaHost) groupCount() int {
 	return len(h.groups)
 }
 
+// reportLevels sends each control node the level counters of its groups
+// here, so that it can compute call health as for a local group.
+func (h *mediaHost) reportLevels() {
+	defer close(h.done)
+	t := time.NewTicker(levelsInterval)
+	defer t.Stop()
+	var buf []media.LegLevels
+	for {
+		select {
+		case <-h.stop:
+			return
+		case <-t.C:
+		}
+		byControl := map[NodeID]*levelsReport{}
+		h.mu.Lock()
+		for id, hg := range h.groups {
+			buf = hg.g.Levels(buf[:0])
+			if len(buf) == 0 {
+				continue
+			}
+			r := byControl[hg.control]
+			if r == nil {
+				r = &levelsReport{Groups: map[string][]media.LegLevels{}}
+				byControl[hg.control] = r
+			}
+			r.Groups[id] = append([]media.LegLevels(nil), buf...)
+		}
+		h.mu.Unlock()
+		for control, r := range byControl {
+			if err := h.nc.Publish(levelsSubject(h.cluster, control), mustJSON(r)); err != nil {
+				h.log.Debug("levels report", "control", control, "err", err)
+			}
+		}
+	}
+}
+
 // close stops serving and closes the hosted groups.
 func (h *mediaHost) close() {
+	select {
+	case <-h.stop:
+	default:
+		close(h.stop)
+	}
+	<-h.done
 	h.mu.Lock()
 	h.closed = true
 	groups := h.groups

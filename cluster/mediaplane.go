@@ -25,6 +25,7 @@ type MediaPlane struct {
 	local callcenter.LocalMedia
 	log   *slog.Logger
 	sub   *nats.Subscription
+	lsub  *nats.Subscription // levels reports (call health)
 
 	mu     sync.Mutex
 	groups map[string]*remoteGroup // by group id; remote ones only
@@ -52,7 +53,31 @@ func newMediaPlane(n *Node, sfu *media.SFU) (*MediaPlane, error) {
 		return nil, fmt.Errorf("cluster: subscribe leg ends: %w", err)
 	}
 	p.sub = sub
+	lsub, err := n.nc.Subscribe(levelsSubject(n.cfg.Name, n.id), p.levelsReported)
+	if err != nil {
+		_ = sub.Unsubscribe()
+		return nil, fmt.Errorf("cluster: subscribe levels: %w", err)
+	}
+	p.lsub = lsub
 	return p, nil
+}
+
+// levelsReported keeps the latest level counters of remote groups.
+func (p *MediaPlane) levelsReported(m *nats.Msg) {
+	var r levelsReport
+	if err := json.Unmarshal(m.Data, &r); err != nil {
+		return
+	}
+	for id, levels := range r.Groups {
+		p.mu.Lock()
+		g := p.groups[id]
+		p.mu.Unlock()
+		if g != nil {
+			g.mu.Lock()
+			g.levels = levels
+			g.mu.Unlock()
+		}
+	}
 }
 
 // NewGroup places the group of a new voice conversation.
@@ -153,7 +178,10 @@ func (p *MediaPlane) RemoteGroups() int {
 	return len(p.groups)
 }
 
-func (p *MediaPlane) close() { _ = p.sub.Unsubscribe() }
+func (p *MediaPlane) close() {
+	_ = p.sub.Unsubscribe()
+	_ = p.lsub.Unsubscribe()
+}
 
 // request sends one operation to the group's node and waits for the reply.
 func (p *MediaPlane) request(ctx context.Context, node NodeID, req mediaRequest) (mediaReply, error) {
@@ -182,6 +210,8 @@ type remoteGroup struct {
 	// slots are the listeners' slot tables the media node reported after
 	// the last SetRoutes.
 	slots map[media.LegID][]media.LegID
+	// levels are the latest counters the media host reported (Levels).
+	levels []media.LegLevels
 }
 
 var _ callcenter.MediaGroup = (*remoteGroup)(nil)
@@ -310,6 +340,18 @@ func (g *remoteGroup) ExcludeFromRecording(id media.LegID, excluded bool) error 
 	defer cancel()
 	_, err := g.plane.request(ctx, g.node, mediaRequest{Op: opExclude, Group: g.id, Leg: id, Excluded: excluded})
 	return err
+}
+
+// Levels returns the legs' audio-level counters as last reported by the
+// media node (up to levelsInterval old): call health works for a group on
+// another node as for a local one.
+func (g *remoteGroup) Levels(dst []media.LegLevels) []media.LegLevels {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	if g.lost {
+		return dst
+	}
+	return append(dst, g.levels...)
 }
 
 func (g *remoteGroup) isLost() bool {

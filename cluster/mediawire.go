@@ -31,6 +31,17 @@ func legsSubject(cluster string, node NodeID) string {
 	return "earshot." + cluster + ".legs." + string(node)
 }
 
+// levelsSubject carries a media host's audio-level counters of the groups
+// a control node drives there (call health), every levelsInterval.
+func levelsSubject(cluster string, node NodeID) string {
+	return "earshot." + cluster + ".levels." + string(node)
+}
+
+// levelsReport is one such report: every group's legs' counters.
+type levelsReport struct {
+	Groups map[string][]media.LegLevels `json:"groups"`
+}
+
 // Media operations.
 const (
 	opAddLeg    = "add_leg"

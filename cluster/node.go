@@ -47,15 +47,25 @@ type Node struct {
 	nodes jetstream.KeyValue
 	// tenants maps each tenant to its home node (tenants.go).
 	tenants jetstream.KeyValue
-	dir     *Directory
-	convs   *ConversationWriter
-	placer  *Placer
-	host    *mediaHost  // nil without an SFU
-	media   *MediaPlane // nil without an SFU
+	// sessions and convKV hold what a takeover of a tenant rebuilds from.
+	sessions jetstream.KeyValue
+	convKV   jetstream.KeyValue
+	sessW    *SessionWriter
+	dir      *Directory
+	convs    *ConversationWriter
+	placer   *Placer
+	host     *mediaHost  // nil without an SFU
+	media    *MediaPlane // nil without an SFU
 
 	mu     sync.Mutex
 	member *member // nil until Start
 	closed bool
+	// takeover, gates and homes belong to TenantHome (tenants.go): what to
+	// run when taking a tenant over, the takeovers under way (closed when
+	// done), and the tenants this process runs.
+	takeover Takeover
+	gates    map[string]chan struct{}
+	homes    map[string]bool
 }
 
 // Connect joins the NATS server, creates or opens the cluster's buckets and
@@ -93,12 +103,16 @@ func Connect(ctx context.Context, p Params) (*Node, error) {
 	if err == nil {
 		var convs jetstream.KeyValue
 		if n.nodes, convs, err = openBuckets(ctx, js, cfg); err == nil {
-			n.tenants, err = openTenantsBucket(ctx, js, cfg)
+			n.convKV = convs
+			if n.tenants, err = openTenantsBucket(ctx, js, cfg); err == nil {
+				n.sessions, err = openSessionsBucket(ctx, js, cfg)
+			}
 		}
 		if err == nil {
 			n.dir, err = NewDirectory(ctx, DirectoryParams{KV: n.nodes, TTL: cfg.HeartbeatTTL, OnEvent: func(ev NodeEvent) { n.nodeEvent(ev, p.OnNodeEvent) }, Logger: n.log})
 			if err == nil {
 				n.convs = newConversationWriter(convs, n.id, n.log)
+				n.sessW = newSessionWriter(n.sessions, n.id, n.log)
 			}
 		}
 	}
@@ -154,6 +168,10 @@ func (n *Node) nodeEvent(ev NodeEvent, then func(NodeEvent)) {
 		then(ev)
 	}
 }
+
+// Sessions is the session record writer: hand it to signaling as its
+// SessionObserver.
+func (n *Node) Sessions() *SessionWriter { return n.sessW }
 
 // Media is the domain's media plane on this node (nil without an SFU).
 func (n *Node) Media() *MediaPlane { return n.media }
@@ -251,6 +269,9 @@ func (n *Node) Close(ctx context.Context) error {
 		n.host.close()
 	}
 	if err := n.convs.Close(ctx); err != nil {
+		errs = append(errs, err)
+	}
+	if err := n.sessW.Close(ctx); err != nil {
 		errs = append(errs, err)
 	}
 	if m != nil {

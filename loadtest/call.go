@@ -232,20 +232,25 @@ func (c *voiceCall) change(next oracle.State, modeSwitch bool, do func() error) 
 // run walks the supervisor through its modes every SwitchEvery (starting
 // at a random phase, so switches of different calls spread out) and, in
 // one period out of four, has the agent hold the customer for a quarter
-// of a period, until the run stops.
+// of a period, until the run stops. With PCIEvery, the agent also pauses
+// for a payment once per PCIEvery, for a quarter of it, at its own random
+// phase. Every change of one call is made from this goroutine, one at a
+// time, as the oracle's timeline requires.
 func (c *voiceCall) run() {
 	every := c.env.opts.SwitchEvery
 	next := time.Now().Add(time.Duration(rand.Int64N(int64(every))))
-	var holdOn, holdOff time.Time
+	var holdOn, holdOff, pciOn, pciOff time.Time
+	if pe := c.env.opts.PCIEvery; pe > 0 {
+		pciOn = time.Now().Add(time.Duration(rand.Int64N(int64(pe))))
+	}
 	timer := time.NewTimer(time.Until(next))
 	defer timer.Stop()
 	for {
 		at := next
-		if !holdOn.IsZero() && holdOn.Before(at) {
-			at = holdOn
-		}
-		if !holdOff.IsZero() && holdOff.Before(at) {
-			at = holdOff
+		for _, t := range []time.Time{holdOn, holdOff, pciOn, pciOff} {
+			if !t.IsZero() && t.Before(at) {
+				at = t
+			}
 		}
 		timer.Reset(time.Until(at))
 		select {
@@ -267,6 +272,13 @@ func (c *voiceCall) run() {
 			continue
 		}
 		switch at {
+		case pciOn:
+			pciOff = pciOn.Add(c.env.opts.PCIEvery / 4)
+			pciOn = pciOn.Add(c.env.opts.PCIEvery)
+			c.pci(true)
+		case pciOff:
+			pciOff = time.Time{}
+			c.pci(false)
 		case holdOn:
 			holdOn = time.Time{}
 			c.hold(true)
@@ -311,6 +323,20 @@ func (c *voiceCall) hold(on bool) {
 	c.env.count.holds.Add(1)
 	if err != nil {
 		c.env.count.holdErrors.Add(1)
+	}
+}
+
+// pci has the agent pause for a payment (on) or resume.
+func (c *voiceCall) pci(on bool) {
+	st := c.oc.State()
+	st.PCIPaused = on
+	err := c.change(st, false, func() error {
+		return request(c.parties[oracle.RoleAgent].sig, "conversation.pci",
+			map[string]any{"conversation_id": c.convID, "on": on}, nil)
+	})
+	c.env.count.pcis.Add(1)
+	if err != nil {
+		c.env.count.pciErrors.Add(1)
 	}
 }
 

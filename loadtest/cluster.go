@@ -206,11 +206,11 @@ func (cm *clusterMeter) markDead(i int) {
 	cm.mu.Unlock()
 }
 
-// victim picks the node to kill: the one carrying the most media legs
-// among those running no tenant's domain (the tenant's home is the node
-// whose domain has conversations; its loss is not survived yet, see
-// docs/cluster.md). It returns -1 if every node is a home.
-func (tg *target) victim(ctx context.Context) (int, map[string]serverSample) {
+// victim picks the node to kill: with home, the node running the tenant's
+// domain (the one whose domain has conversations); with media, the one
+// carrying the most media legs among the others. It returns -1 if there
+// is none.
+func (tg *target) victim(ctx context.Context, which string) (int, map[string]serverSample) {
 	type cand struct {
 		i    int
 		legs int
@@ -230,10 +230,14 @@ func (tg *target) victim(ctx context.Context) (int, map[string]serverSample) {
 			cm.last[i] = s
 			cm.mu.Unlock()
 		}
-		if s.Err != nil || s.Conversations > 0 {
+		if s.Err != nil || (s.Conversations > 0) != (which == "home") {
 			continue
 		}
-		cands = append(cands, cand{i, s.Legs})
+		score := s.Legs
+		if which == "home" {
+			score = s.Conversations
+		}
+		cands = append(cands, cand{i, score})
 	}
 	if len(cands) == 0 {
 		return -1, seen

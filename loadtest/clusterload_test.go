@@ -73,7 +73,7 @@ func TestSmallClusterLoadWithKill(t *testing.T) {
 	if f == nil {
 		t.Fatalf("no node was killed: %v\n%s", rep.Errors, log.String())
 	}
-	if f.Conversations == 0 || f.Lost != 0 || f.Recovered != f.Conversations {
+	if f.KilledRole != "home" || f.Conversations != opts.Calls || f.Lost != 0 || f.Recovered != f.Conversations {
 		t.Errorf("failover: %+v; errors %v", *f, rep.Errors)
 	}
 	if rep.Nodes != 3 || rep.Switches == 0 || rep.Packets.Expected == 0 {

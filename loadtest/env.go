@@ -68,6 +68,7 @@ type counters struct {
 	failedJoins              atomic.Int64
 	switches, switchErrors   atomic.Int64
 	holds, holdErrors        atomic.Int64
+	pcis, pciErrors          atomic.Int64
 	chatRefused              atomic.Int64
 }
 

@@ -230,11 +230,11 @@ func (c *voiceCall) hearsAgain(r oracle.Role) bool {
 }
 
 // fill adds the failover figures to the report.
-func (f *failoverStats) fill(r *Report, killed string, killedLegs int, windowStart time.Time) {
+func (f *failoverStats) fill(r *Report, killed, role string, killedLegs int, windowStart time.Time) {
 	f.mu.Lock()
 	defer f.mu.Unlock()
 	fr := &FailoverReport{
-		KilledNode: killed, KilledNodeLegs: killedLegs,
+		KilledNode: killed, KilledRole: role, KilledNodeLegs: killedLegs,
 		KilledAtS:     round(f.killAt.Sub(windowStart).Seconds(), 2),
 		Conversations: len(f.affected), Recovered: len(f.recovery),
 		Resumes: f.resumes.Load(),

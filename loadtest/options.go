@@ -28,6 +28,11 @@ type Options struct {
 	// SwitchEvery is the period of each supervisor's mode walk
 	// (Listen → Whisper → Barge → Listen ...).
 	SwitchEvery time.Duration
+	// PCIEvery, if set, makes each call's agent pause for a payment (PCI
+	// pause) once per period, for a quarter of it, starting at a random
+	// phase; the oracle counts customer audio at the supervisor during a
+	// pause as a PCI leak.
+	PCIEvery time.Duration
 	// JSON is where to write the machine-readable report ("" = nowhere).
 	JSON string
 	// FindMax steps the number of calls up until the loss or leak bar
@@ -103,8 +108,11 @@ type Options struct {
 	// ClusterTTL is the started nodes' heartbeat TTL.
 	ClusterTTL time.Duration
 	// KillNodeAfter, if > 0, SIGKILLs one started node that long into the
-	// measured window (the busiest media node that is not the tenant's home).
+	// measured window: KillNode "home" (the node running the tenant's
+	// domain, the default) or "media" (the busiest media node that is not
+	// the tenant's home).
 	KillNodeAfter time.Duration
+	KillNode      string
 }
 
 // defaultOptions are the flag defaults.
@@ -117,7 +125,7 @@ func defaultOptions() Options {
 		SoakCalls: 1000, SoakConcurrency: 50, SoakWarmupWaves: 1, SoakStep: 500 * time.Millisecond,
 		SoakSettle: 30 * time.Second, SoakGoroutineSlack: 5, SoakFDSlack: 2, SoakRSSSlack: 10,
 		NATSURL: "nats://127.0.0.1:4222", PGDSN: "postgres://postgres@127.0.0.1:5432/postgres?sslmode=disable",
-		ClusterTTL: 3 * time.Second,
+		ClusterTTL: 3 * time.Second, KillNode: "home",
 	}
 }
 
@@ -142,6 +150,7 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	fs.DurationVar(&o.Duration, "duration", o.Duration, "how long all calls are held once joined (the measured window)")
 	fs.Float64Var(&o.Ramp, "ramp", o.Ramp, "conversations started per second")
 	fs.DurationVar(&o.SwitchEvery, "switch-every", o.SwitchEvery, "supervisor mode switch period")
+	fs.DurationVar(&o.PCIEvery, "pci-every", o.PCIEvery, "each call's agent PCI-pauses once per this period, for a quarter of it (0 = never)")
 	fs.StringVar(&o.JSON, "json", o.JSON, "write the report as JSON to this file")
 	fs.BoolVar(&o.FindMax, "find-max", o.FindMax, "step -calls up by -step until loss or leaks break the bar; report the largest count that held")
 	fs.IntVar(&o.Step, "step", o.Step, "-find-max: calls added per step")
@@ -181,7 +190,8 @@ func parseOptions(args []string, stderr io.Writer) (Options, error) {
 	fs.StringVar(&o.NATSURL, "nats-url", o.NATSURL, "-nodes: the NATS server (JetStream on) the nodes join")
 	fs.StringVar(&o.PGDSN, "pg-dsn", o.PGDSN, "-nodes: the PostgreSQL the nodes share (the run uses a schema of its own and drops it)")
 	fs.DurationVar(&o.ClusterTTL, "cluster-ttl", o.ClusterTTL, "-nodes: the nodes' heartbeat TTL (how long a killed node takes to be noticed)")
-	fs.DurationVar(&o.KillNodeAfter, "kill-node-after", o.KillNodeAfter, "-nodes: SIGKILL one node this long into the measured window (the busiest media node that is not the tenant's home)")
+	fs.DurationVar(&o.KillNodeAfter, "kill-node-after", o.KillNodeAfter, "-nodes: SIGKILL one node (see -kill-node) this long into the measured window")
+	fs.StringVar(&o.KillNode, "kill-node", o.KillNode, "-kill-node-after: which node: home (the one running the tenant's domain, and its share of media) or media (the busiest other node)")
 	if err := fs.Parse(args); err != nil {
 		return o, fmt.Errorf("%w: %v", errUsage, err)
 	}
@@ -216,6 +226,8 @@ func (o Options) validate() error {
 		return fmt.Errorf("%w: -calls and -chats must be >= 0, and not both 0", errUsage)
 	case o.Duration <= 0 || o.Ramp <= 0 || o.SwitchEvery <= 0 || o.JoinTimeout <= 0 || o.Grace <= 0:
 		return fmt.Errorf("%w: -duration, -ramp, -switch-every, -join-timeout and -grace must be > 0", errUsage)
+	case o.PCIEvery < 0:
+		return fmt.Errorf("%w: -pci-every must be >= 0", errUsage)
 	case o.FindMax && (o.Step <= 0 || o.MaxCalls < o.Calls):
 		return fmt.Errorf("%w: -find-max needs -step > 0 and -max-calls >= -calls", errUsage)
 	case o.ServerProfile != "" && o.URL != "":
@@ -228,6 +240,8 @@ func (o Options) validate() error {
 		return fmt.Errorf("%w: give -url or -urls, not both", errUsage)
 	case o.KillNodeAfter < 0 || (o.KillNodeAfter > 0 && o.Nodes < 3):
 		return fmt.Errorf("%w: -kill-node-after needs -nodes 3 or more (a tenant's home, a node to kill, a node to take over)", errUsage)
+	case o.KillNode != "home" && o.KillNode != "media":
+		return fmt.Errorf("%w: -kill-node is home or media", errUsage)
 	case o.KillNodeAfter >= o.Duration && o.KillNodeAfter > 0:
 		return fmt.Errorf("%w: -kill-node-after must fall within -duration", errUsage)
 	case (o.Nodes > 0 || len(o.URLs) > 0) && (o.Soak || o.FindMax || o.ServerProfile != ""):

@@ -74,6 +74,7 @@ func TestParseOptions(t *testing.T) {
 		"negative":            "-calls -1",
 		"zero duration":       "-duration 0s",
 		"zero ramp":           "-ramp 0",
+		"negative pci-every":  "-pci-every -1s",
 		"url without data":    "-url ws://h:1/ws",
 		"http url":            "-url http://h:1/ws -data d",
 		"profile with url":    "-url ws://h:1/ws -data d -server-profile p",

@@ -84,11 +84,11 @@ func (p *progress) loop() {
 		p.mu.Lock()
 		phase := p.phase
 		p.mu.Unlock()
-		line := fmt.Sprintf("%5.0fs %-8s calls %d chats %d failed %d | tx %5.0f rx %5.0f pkt/s | leaks %d whisper %d grace %d | server cpu %5.1f%% rss %4.0f MB | loadtest cpu %5.1f%%",
+		line := fmt.Sprintf("%5.0fs %-8s calls %d chats %d failed %d | tx %5.0f rx %5.0f pkt/s | leaks %d whisper %d pci %d grace %d | server cpu %5.1f%% rss %4.0f MB | loadtest cpu %5.1f%%",
 			now.Sub(p.start).Seconds(), phase,
 			p.e.count.callsJoined.Load(), p.e.count.chatsJoined.Load(), p.e.count.failedJoins.Load(),
 			float64(live.Sent-lastSent)/dt, float64(live.Received-lastRecv)/dt,
-			live.Leaks, live.WhisperLeaks, live.Grace,
+			live.Leaks, live.WhisperLeaks, live.PCILeaks, live.Grace,
 			100*(srv.CPU-lastSrv.CPU).Seconds()/dt, float64(srv.RSS)/1e6,
 			100*(self.CPU-lastSelf.CPU).Seconds()/dt)
 		lastSent, lastRecv, lastSrv, lastSelf, lastAt = live.Sent, live.Received, srv, self, now

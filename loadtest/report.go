@@ -26,6 +26,7 @@ type Report struct {
 	Packets       oracle.PacketResult `json:"packets"`
 	Leaks         uint64              `json:"leaks"`
 	WhisperLeaks  uint64              `json:"whisper_leaks"`
+	PCILeaks      uint64              `json:"pci_leaks"`
 	LossRatio     float64             `json:"loss_ratio"`
 	Latency       oracle.Dist         `json:"latency_ms"`
 	SwitchLatency oracle.Dist         `json:"switch_latency_ms"`
@@ -46,6 +47,9 @@ type Report struct {
 	SwitchErrors  int64             `json:"switch_errors"`
 	Holds         int64             `json:"holds"`
 	HoldErrors    int64             `json:"hold_errors"`
+	PCIPauses     int64             `json:"pci_pauses"`
+	PCIErrors     int64             `json:"pci_errors"`
+	PCIEveryS     float64           `json:"pci_every_s,omitempty"`
 	ChatRefused   int64             `json:"chat_refused"`
 	SRTPProfiles  map[string]int    `json:"srtp_profiles"`
 	RampS         float64           `json:"ramp_s"`
@@ -63,11 +67,13 @@ type Report struct {
 type FailoverReport struct {
 	// KilledNode is the node SIGKILLed, KilledAtS when, in seconds into
 	// the measured window; KilledNodeLegs the media legs it carried.
-	KilledNode     string  `json:"killed_node"`
+	KilledNode string `json:"killed_node"`
+	// KilledRole is "home" (it ran the tenant's domain) or "media".
+	KilledRole     string  `json:"killed_role"`
 	KilledAtS      float64 `json:"killed_at_s"`
 	KilledNodeLegs int     `json:"killed_node_legs"`
-	// Conversations are the calls whose media was on the killed node;
-	// Recovered those with audio back at every party before the run
+	// Conversations are the calls hit: their media was on the killed node,
+	// or their domain (the tenant's home) was; Recovered those with audio back at every party before the run
 	// ended, Lost the others.
 	Conversations int `json:"conversations"`
 	Recovered     int `json:"recovered"`
@@ -113,7 +119,7 @@ type LoadtestReport struct {
 // Held reports whether the run met the bar -find-max steps against: no
 // leak of any kind, no failed join, loss under 0.1%.
 func (r *Report) Held() bool {
-	return r.Leaks == 0 && r.WhisperLeaks == 0 && r.FailedJoins == 0 && r.LossRatio < lossBar
+	return r.Leaks == 0 && r.WhisperLeaks == 0 && r.PCILeaks == 0 && r.FailedJoins == 0 && r.LossRatio < lossBar
 }
 
 func round(v float64, digits int) float64 {
@@ -143,6 +149,7 @@ func printSummary(w io.Writer, r *Report) {
 	fmt.Fprintf(tw, "Earshot load test: %d calls (%d legs) + %d chats, %.0f s held — %s\n", r.Calls, r.Legs, r.Chats, r.DurationS, verdict)
 	row("leaks", "%d (audio %d, chat %d)%s", r.Leaks, r.LeaksAudio, r.LeaksChat, pairsString(r.LeaksByPair))
 	row("whisper leaks", "%d", r.WhisperLeaks)
+	row("pci leaks", "%d", r.PCILeaks)
 	row("failed joins", "%d", r.FailedJoins)
 	row("packets", "sent %d, received %d, expected %d, lost %d (%.4f%%), duplicated %d, grace %d",
 		r.Packets.Sent, r.Packets.Received, r.Packets.Expected, r.Packets.Lost, 100*r.LossRatio, r.Packets.Duplicated, r.Packets.Grace)
@@ -150,7 +157,7 @@ func printSummary(w io.Writer, r *Report) {
 	row("mode switch ms", "p50 %.2f  p99 %.2f  max %.2f  (n %d; first packet p99 %.2f, last packet p99 %.2f, missing %d)",
 		r.SwitchLatency.P50, r.SwitchLatency.P99, r.SwitchLatency.Max, r.SwitchLatency.N, r.SwitchFirst.P99, r.SwitchLast.P99, r.SwitchMissing)
 	row("join ms", "p50 %.1f  p99 %.1f  max %.1f", r.Join.P50, r.Join.P99, r.Join.Max)
-	row("switches / holds", "%d (%d errors) / %d (%d errors)", r.Switches, r.SwitchErrors, r.Holds, r.HoldErrors)
+	row("switches / holds / pci", "%d (%d errors) / %d (%d errors) / %d (%d errors)", r.Switches, r.SwitchErrors, r.Holds, r.HoldErrors, r.PCIPauses, r.PCIErrors)
 	if r.Chats > 0 {
 		row("chat", "sent %d, received %d, expected %d, lost %d, duplicated %d, refused %d, latency p99 %.2f ms",
 			r.Chat.Sent, r.Chat.Received, r.Chat.Expected, r.Chat.Lost, r.Chat.Duplicated, r.ChatRefused, r.Chat.Latency.P99)
@@ -165,8 +172,8 @@ func printSummary(w io.Writer, r *Report) {
 		row("cluster", "%d nodes (parties of each call on different nodes)", r.Nodes)
 	}
 	if f := r.Failover; f != nil {
-		row("failover", "SIGKILL %s at %.1f s (%d legs): %d calls hit, %d recovered, %d lost; recovery ms p50 %.0f p99 %.0f max %.0f; %d sessions resumed elsewhere",
-			f.KilledNode, f.KilledAtS, f.KilledNodeLegs, f.Conversations, f.Recovered, f.Lost, f.RecoveryMS.P50, f.RecoveryMS.P99, f.RecoveryMS.Max, f.Resumes)
+		row("failover", "SIGKILL %s (%s) at %.1f s (%d legs): %d calls hit, %d recovered, %d lost; recovery ms p50 %.0f p99 %.0f max %.0f; %d sessions resumed elsewhere",
+			f.KilledNode, f.KilledRole, f.KilledAtS, f.KilledNodeLegs, f.Conversations, f.Recovered, f.Lost, f.RecoveryMS.P50, f.RecoveryMS.P99, f.RecoveryMS.Max, f.Resumes)
 	}
 	row("machine", "%d CPUs (%s), %.1f GiB, load %.2f at start, %.2f at end", r.Machine.CPUs, r.Machine.Model, r.Machine.MemGiB, r.Machine.Load1, r.Machine.Load1At)
 	for _, e := range r.Errors {

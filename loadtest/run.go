@@ -255,7 +255,7 @@ func (rn *runner) runOnce(ctx context.Context, calls, chats int) (*Report, error
 	rep.fill(res, e, idle, t0, t1, self0, self1, profiles)
 	rep.Nodes = len(tg.wsURLs)
 	if killed != "" {
-		e.failover.fill(rep, killed, killedLegs, windowStart)
+		e.failover.fill(rep, killed, o.KillNode, killedLegs, windowStart)
 	}
 	e.errMu.Lock()
 	rep.Errors = append(rep.Errors, e.errs...)
@@ -279,9 +279,9 @@ func (rn *runner) holdWindow(ctx context.Context, tg *target, e *env, rep *Repor
 	}
 	wait(o.KillNodeAfter)
 	defer func() { wait(o.Duration - time.Since(start)) }()
-	i, seen := tg.victim(ctx)
+	i, seen := tg.victim(ctx, o.KillNode)
 	if i < 0 {
-		rep.Errors = append(rep.Errors, "no node killed: every node runs a tenant's domain ("+describeNodes(seen)+")")
+		rep.Errors = append(rep.Errors, "no node to kill ("+o.KillNode+"): "+describeNodes(seen))
 		return "", 0
 	}
 	n := tg.nodes[i]
@@ -341,6 +341,7 @@ func (r *Report) fill(res oracle.Result, e *env, idle, t0, t1 serverSample, self
 	r.DurationS = round(wall, 2)
 	r.Packets = res.Packets
 	r.Leaks, r.WhisperLeaks, r.LeaksAudio, r.LeaksChat = res.Leaks, res.WhisperLeaks, res.LeaksAudio, res.LeaksChat
+	r.PCILeaks = res.PCILeaks
 	r.LeaksByPair = res.LeaksByPair
 	r.LossRatio = res.LossRatio
 	r.Latency, r.SwitchLatency, r.Join = res.Latency, res.SwitchLatency, res.Join
@@ -349,6 +350,8 @@ func (r *Report) fill(res oracle.Result, e *env, idle, t0, t1 serverSample, self
 	r.FailedJoins = e.count.failedJoins.Load()
 	r.Switches, r.SwitchErrors = e.count.switches.Load(), e.count.switchErrors.Load()
 	r.Holds, r.HoldErrors = e.count.holds.Load(), e.count.holdErrors.Load()
+	r.PCIPauses, r.PCIErrors = e.count.pcis.Load(), e.count.pciErrors.Load()
+	r.PCIEveryS = e.opts.PCIEvery.Seconds()
 	r.ChatRefused = e.count.chatRefused.Load()
 	r.SRTPProfiles = profiles
 	for _, s := range []serverSample{idle, t0, t1} {

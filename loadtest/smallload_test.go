@@ -9,9 +9,11 @@ import (
 
 // TestSmallLoad is the load tester run by make test: a started server, 20
 // monitored calls and 3 chats held 10 s with supervisors switching every
-// 2 s (each walks Listen → Whisper → Barge → Listen several times) and
-// agents holding now and then. Only privacy and joins are asserted: no
-// leak of any kind, no whisper at a customer, nobody failed to join.
+// 2 s (each walks Listen → Whisper → Barge → Listen several times),
+// agents holding now and then and PCI-pausing for 1 s every 4 s. Only
+// privacy and joins are asserted: no leak of any kind, no whisper at a
+// customer, no customer audio at a supervisor during a pause, nobody
+// failed to join.
 // Capacity numbers are benchmarks (docs/benchmarks.md), not test
 // assertions: this machine is shared.
 func TestSmallLoad(t *testing.T) {
@@ -20,6 +22,7 @@ func TestSmallLoad(t *testing.T) {
 	opts.Duration = 10 * time.Second
 	opts.Ramp = 20
 	opts.SwitchEvery = 2 * time.Second
+	opts.PCIEvery = 4 * time.Second
 	opts.Quiet = true
 	if err := opts.validate(); err != nil {
 		t.Fatal(err)
@@ -36,14 +39,17 @@ func TestSmallLoad(t *testing.T) {
 	printSummary(&summary, rep)
 	t.Log("\n" + summary.String())
 
-	if rep.Leaks != 0 || rep.WhisperLeaks != 0 {
-		t.Errorf("leaks %d, whisper leaks %d", rep.Leaks, rep.WhisperLeaks)
+	if rep.Leaks != 0 || rep.WhisperLeaks != 0 || rep.PCILeaks != 0 {
+		t.Errorf("leaks %d, whisper leaks %d, pci leaks %d", rep.Leaks, rep.WhisperLeaks, rep.PCILeaks)
 	}
 	if rep.FailedJoins != 0 {
 		t.Errorf("failed joins %d: %v", rep.FailedJoins, rep.Errors)
 	}
 	// The run must have exercised what it claims to check.
-	if rep.Switches == 0 || rep.Packets.Received == 0 || rep.Packets.Expected == 0 || rep.Chat.Received == 0 {
-		t.Errorf("nothing happened: switches %d, packets %+v, chat %+v", rep.Switches, rep.Packets, rep.Chat)
+	if rep.Switches == 0 || rep.PCIPauses == 0 || rep.Packets.Received == 0 || rep.Packets.Expected == 0 || rep.Chat.Received == 0 {
+		t.Errorf("nothing happened: switches %d, pci pauses %d, packets %+v, chat %+v", rep.Switches, rep.PCIPauses, rep.Packets, rep.Chat)
+	}
+	if rep.PCIErrors != 0 {
+		t.Errorf("%d PCI pause requests failed", rep.PCIErrors)
 	}
 }

@@ -81,11 +81,18 @@ type Config struct {
 	// drops the packet from the recording (Stats.RecordingDropped), never
 	// from forwarding. 0 means DefaultRecordingQueue.
 	RecordingQueue int `yaml:"recording_queue"`
+	// SpeechLevel is the RFC 6464 level (dBov, -127..-1) from which a
+	// packet counts as speech in the audio-level counters the domain reads
+	// for call health (Group.Levels). 0 means DefaultSpeechLevel.
+	SpeechLevel int `yaml:"speech_level_dbov"`
+	// NoLevels turns the audio-level counters off: the forwarding path
+	// then skips them and Group.Levels reports nothing (call health off).
+	NoLevels bool `yaml:"no_levels"`
 }
 
 // DefaultConfig returns the configuration used when nothing is set.
 func DefaultConfig() Config {
-	return Config{Slots: DefaultSlots, ConnectTimeout: DefaultConnectTimeout, ConsentTimeout: DefaultConsentTimeout, Shards: DefaultShards, RecordingQueue: DefaultRecordingQueue}
+	return Config{Slots: DefaultSlots, ConnectTimeout: DefaultConnectTimeout, ConsentTimeout: DefaultConsentTimeout, Shards: DefaultShards, RecordingQueue: DefaultRecordingQueue, SpeechLevel: DefaultSpeechLevel}
 }
 
 // withDefaults fills zero fields and checks the rest, so the SFU never runs
@@ -106,6 +113,9 @@ func (c Config) withDefaults() (Config, error) {
 	if c.RecordingQueue == 0 {
 		c.RecordingQueue = DefaultRecordingQueue
 	}
+	if c.SpeechLevel == 0 {
+		c.SpeechLevel = DefaultSpeechLevel
+	}
 	switch {
 	case c.Slots < 1 || c.Slots > maxSlots:
 		return c, fmt.Errorf("slots %d not in 1..%d: %w", c.Slots, maxSlots, ErrBadConfig)
@@ -113,6 +123,8 @@ func (c Config) withDefaults() (Config, error) {
 		return c, fmt.Errorf("shards %d not in 1..%d: %w", c.Shards, maxShards, ErrBadConfig)
 	case c.RecordingQueue < 1 || c.RecordingQueue > maxRecordingQueue:
 		return c, fmt.Errorf("recording queue %d not in 1..%d: %w", c.RecordingQueue, maxRecordingQueue, ErrBadConfig)
+	case c.SpeechLevel < -127 || c.SpeechLevel > -1:
+		return c, fmt.Errorf("speech level %d dBov not in -127..-1: %w", c.SpeechLevel, ErrBadConfig)
 	case c.ConnectTimeout < 0:
 		return c, fmt.Errorf("connect timeout %s: %w", c.ConnectTimeout, ErrBadConfig)
 	case c.ConsentTimeout < 0:

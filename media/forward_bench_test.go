@@ -75,7 +75,7 @@ type forwardRig struct {
 
 func newForwardRig(tb testing.TB, listeners int, profile srtp.ProtectionProfile) *forwardRig {
 	tb.Helper()
-	r := &forwardRig{recv: &receiver{source: 1, audioLevelID: 3, counters: &legCounters{}}, sink: &discardSink{}}
+	r := &forwardRig{recv: &receiver{source: 1, audioLevelID: 3, counters: &legCounters{}, levels: newLevelMeter(DefaultSpeechLevel)}, sink: &discardSink{}}
 	r.out.batch = &sendBatch{sink: r.sink}
 	for i := range listeners {
 		l := connectedListener(tb, LegID(fmt.Sprint("L", i)), profile)

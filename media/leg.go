@@ -41,6 +41,9 @@ type Leg struct {
 	slots  []*slot  // egress: what this leg hears
 
 	counters legCounters
+	// levels counts the microphone's RFC 6464 levels for call health (nil
+	// with Config.NoLevels).
+	levels *levelMeter
 	// mic is the microphone's reception state for the receiver reports
 	// (updated by the reader goroutine); reports is the reporter
 	// goroutine's state for this leg (reports.go).
@@ -132,7 +135,10 @@ func newLeg(g *Group, p LegParams, ot offerTransport) *Leg {
 		done:        make(chan struct{}),
 		cname:       randomString(cnameLen),
 	}
-	l.recv = receiver{source: s.nextSource.Add(1), audioLevelID: ot.lines[0].audioLevelID, counters: &l.counters}
+	if !s.cfg.NoLevels {
+		l.levels = newLevelMeter(s.cfg.SpeechLevel)
+	}
+	l.recv = receiver{source: s.nextSource.Add(1), audioLevelID: ot.lines[0].audioLevelID, counters: &l.counters, levels: l.levels}
 	l.micSSRC.Store(ot.micSSRC)
 	ssrcs := make([]uint32, len(ot.lines))
 	l.slots = make([]*slot, len(ot.lines))

@@ -32,7 +32,8 @@ func newReadRig(tb testing.TB, rxOpts ...srtp.ContextOption) *readRig {
 		tb.Fatal(err)
 	}
 	sp := &Leg{id: "S"}
-	sp.recv = receiver{source: 1, counters: &sp.counters}
+	sp.levels = newLevelMeter(DefaultSpeechLevel)
+	sp.recv = receiver{source: 1, audioLevelID: 3, counters: &sp.counters, levels: sp.levels}
 	sp.rx.Store(rx)
 	var slots []*slot
 	for _, id := range []LegID{"L1", "L2"} {
@@ -50,6 +51,10 @@ func newReadRig(tb testing.TB, rxOpts ...srtp.ContextOption) *readRig {
 func (r *readRig) packet(tb testing.TB, seq uint16, ssrc uint32) []byte {
 	tb.Helper()
 	p := rtp.Packet{Header: rtp.Header{Version: 2, PayloadType: 111, SequenceNumber: seq, Timestamp: uint32(seq) * 960, SSRC: ssrc}, Payload: make([]byte, 80)}
+	// The audio level, as browsers send it: counted for call health.
+	if err := p.Header.SetExtension(3, []byte{0x80 | 30}); err != nil {
+		tb.Fatal(err)
+	}
 	plain, err := p.Marshal()
 	if err != nil {
 		tb.Fatal(err)
@@ -98,5 +103,8 @@ func TestReadPathAllocatesNothing(t *testing.T) {
 	}
 	if r.sink.datagrams != 2*502 { // the first packet, AllocsPerRun's warm-up, 500 runs
 		t.Fatalf("%d datagrams", r.sink.datagrams)
+	}
+	if got := r.speaker.levels.snapshot("S"); got.Packets != 502 || got.Speech != 502 || got.Voiced != 502 {
+		t.Fatalf("levels %+v, want 502 speech packets counted", got)
 	}
 }

@@ -31,6 +31,8 @@ type receiver struct {
 	// says (Group.ExcludeFromRecording).
 	rec      atomic.Pointer[legFile]
 	noRecord atomic.Bool
+	// levels counts the speaker's audio levels (nil: not counted).
+	levels *levelMeter
 }
 
 // dispatch is the per-packet decision: gate, then forward to each slot. It
@@ -38,15 +40,22 @@ type receiver struct {
 // reader), with the packet just decrypted.
 func (r *receiver) dispatch(pkt *rtp.Packet, now time.Time, out *egress) {
 	r.counters.received.Add(1)
+	var level []byte
+	if r.audioLevelID != 0 {
+		level = pkt.GetExtension(r.audioLevelID)
+		// Counted before the gate: a speaker nobody hears (a held
+		// customer) still has a measurable voice, and the domain shows
+		// it as held, not as silent.
+		if r.levels != nil {
+			r.levels.record(level)
+		}
+	}
 	d := r.dest.Load()
 	if d == nil || len(d.slots) == 0 {
 		r.counters.dropped.Add(1)
 		return
 	}
-	in := ingress{source: r.source, pkt: pkt, now: now}
-	if r.audioLevelID != 0 {
-		in.audioLevel = pkt.GetExtension(r.audioLevelID)
-	}
+	in := ingress{source: r.source, pkt: pkt, now: now, audioLevel: level}
 	var n uint64
 	for _, s := range d.slots {
 		if s.forward(&in, out) {

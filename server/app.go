@@ -53,7 +53,11 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 	if err != nil {
 		return nil, err
 	}
-	a.sfu, err = media.New(media.Params{Config: cfg.Media, Logger: log.With("component", "media")})
+	mediaCfg := cfg.Media
+	// Without call health nobody reads the levels: the forwarding path
+	// skips counting them.
+	mediaCfg.NoLevels = mediaCfg.NoLevels || !cfg.Policy.Health.Enabled
+	a.sfu, err = media.New(media.Params{Config: mediaCfg, Logger: log.With("component", "media")})
 	if err != nil {
 		return nil, fmt.Errorf("media: %w", err)
 	}
@@ -96,8 +100,12 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		ICEServers: func(id auth.Identity) []iceservers.Server {
 			return iceservers.For(cfg.ICEServers, string(id.Tenant)+"/"+string(id.Subject), time.Now())
 		},
-		Route: a.routeSocket, // nil-safe: serves every socket here on a single node
+		Route:    a.routeSocket, // nil-safe: serves every socket here on a single node
+		Sessions: a.sessionObserver(),
 	})
+	if a.node != nil {
+		a.node.SetTakeover(a.takeOver)
+	}
 	a.metrics = newMetrics(a.center, a.sfu, a.sig)
 	observe = a.metrics.observeModeSwitch
 	a.metrics.reg.MustRegister(a.storage.collectors()...)

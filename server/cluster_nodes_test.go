@@ -218,7 +218,9 @@ func TestClusterOfThreeNodes(t *testing.T) {
 		if got := cust.heardAfter(sup, 0) + agent.heardAfter(sup, 0); got != 0 {
 			t.Fatalf("%d supervisor packets heard in Listen", got)
 		}
+		begin := time.Now()
 		sup.do(t, "monitor.set_mode", map[string]string{"conversation_id": id, "mode": "whisper"}, nil)
+		t.Logf("a bridged supervisor's switch to Whisper (bridge node-b → home node-c → NATS → media node-a): acknowledged in %v", time.Since(begin))
 		agent.hearsAfter(t, sup, sup.seq(), n)
 		if got := cust.heardAfter(sup, 0); got != 0 {
 			t.Fatalf("customer heard %d supervisor packets in Whisper", got)
@@ -238,6 +240,24 @@ func TestClusterOfThreeNodes(t *testing.T) {
 			if s+grace < bargeFrom || s > bargeTo {
 				t.Fatalf("supervisor packet %d reached the customer outside the barge [%d, %d]", s, bargeFrom, bargeTo)
 			}
+		}
+	})
+
+	// The call's media is on node-a, its domain on node-c: call health comes
+	// from the levels node-a reports over NATS.
+	t.Run("call health of remotely placed media", func(t *testing.T) {
+		if _, err := sup2.sig.WaitEvent(ctxT(t), 0, "floor.conversation", func(b json.RawMessage) bool {
+			var row struct {
+				ConversationID string `json:"conversation_id"`
+				Health         *struct {
+					CustomerTalkS float64 `json:"customer_talk_s"`
+					AgentTalkS    float64 `json:"agent_talk_s"`
+				} `json:"health"`
+			}
+			return json.Unmarshal(b, &row) == nil && row.ConversationID == id && row.Health != nil &&
+				row.Health.CustomerTalkS > 0 && row.Health.AgentTalkS > 0
+		}); err != nil {
+			t.Fatal(err)
 		}
 	})
 
@@ -351,4 +371,82 @@ func TestClusterOfThreeNodes(t *testing.T) {
 			t.Fatalf("the surviving node carries %d legs, want the recovered call's 3", got)
 		}
 	})
+}
+
+// resumeSomewhere resumes the party's session on the first of nodes that
+// takes it, retrying while the cluster notices a lost node.
+func (p *party) resumeSomewhere(t *testing.T, nodes ...*node) {
+	t.Helper()
+	p.sig.DropSocket()
+	ctx := ctxT(t)
+	for i := 0; ; i++ {
+		err := p.sig.ResumeAt(ctx, nodes[i%len(nodes)].ws)
+		if err == nil {
+			return
+		}
+		select {
+		case <-ctx.Done():
+			t.Fatalf("%s could not resume: %v", p.name, err)
+		case <-time.After(100 * time.Millisecond): // retry interval
+		}
+	}
+}
+
+// The node that runs the tenant's domain — and, here, the call's media — is
+// SIGKILLed in the middle of a Whisper. Another node takes the tenant over
+// from the records the lost one kept: the sessions resume there, the
+// conversation comes back with the same parties and the supervisor still
+// in Whisper, and every party re-offers its leg. Not one supervisor packet
+// reaches the customer.
+func TestClusterHomeFailover(t *testing.T) {
+	tc := startCluster(t, "node-a", "node-b", "node-c")
+	a, b, c := tc.nodes[0], tc.nodes[1], tc.nodes[2]
+	agent := tc.party(t, a, "agent", "alex", "Alex", auth.RoleAgent) // first: node-a is the tenant's home
+	cust := tc.party(t, b, "customer", "carla", "Carla", auth.RoleCustomer)
+	sup := tc.party(t, c, "supervisor", "sam", "Sam", auth.RoleSupervisor)
+	const n = 25
+
+	id := voiceCall(t, nil, cust, agent)
+	a.waitLegs(t, 2) // all idle: placed on node-a, the lowest id
+	var mon startResp
+	sup.do(t, "monitor.start", map[string]string{"conversation_id": id, "reason": "home failover", "offer": sup.offer(t)}, &mon)
+	sup.connect(t, mon.Answer)
+	sup.do(t, "monitor.set_mode", map[string]string{"conversation_id": id, "mode": "whisper"}, nil)
+	agent.hearsAfter(t, sup, sup.seq(), n)
+	if got := cust.heardAfter(sup, 0); got != 0 {
+		t.Fatalf("customer heard %d supervisor packets in Whisper", got)
+	}
+
+	marks := map[*party]int{cust: cust.sig.Mark(), agent: agent.sig.Mark(), sup: sup.sig.Mark()}
+	killedAt := time.Now()
+	a.kill(t)
+	agent.resumeSomewhere(t, b, c)
+	cust.resumeSomewhere(t, b, c)
+	sup.resumeSomewhere(t, c, b)
+	for _, p := range []*party{cust, agent, sup} {
+		p.reoffer(t, id, marks[p])
+	}
+	cust.hearsAfter(t, agent, agent.seq(), n)
+	agent.hearsAfter(t, cust, cust.seq(), n)
+	agent.hearsAfter(t, sup, sup.seq(), n) // still whispering
+	sup.hearsAfter(t, cust, cust.seq(), n)
+	t.Logf("recovered %v after the kill of the tenant's home", time.Since(killedAt))
+	sup.waitSent(t, sup.seq(), n)
+	if got := cust.heardAfter(sup, 0); got != 0 {
+		t.Fatalf("customer heard %d supervisor packets after the takeover", got)
+	}
+	// The supervisor's own view says Whisper; the customer's names no
+	// supervisor.
+	if _, err := sup.sig.WaitEvent(ctxT(t), marks[sup], "conversation.updated", func(b json.RawMessage) bool {
+		return convID(b) == id && strings.Contains(string(b), `"mode":"whisper"`)
+	}); err != nil {
+		t.Fatal(err)
+	}
+	for _, ev := range cust.sig.Events()[marks[cust]:] {
+		if strings.Contains(string(ev.Data), "Sam") || strings.Contains(string(ev.Data), "supervisor") {
+			t.Fatalf("customer event %s names the supervisor: %s", ev.Type, ev.Data)
+		}
+	}
+	// The call goes on under its new home: the agent ends it.
+	agent.do(t, "conversation.end", map[string]string{"conversation_id": id}, nil)
 }

@@ -8,7 +8,9 @@ import (
 	"time"
 
 	"github.com/earshot/earshot/auth"
+	"github.com/earshot/earshot/callcenter"
 	"github.com/earshot/earshot/cluster"
+	"github.com/earshot/earshot/signaling"
 )
 
 // connectCluster joins the cluster's NATS and buckets (cluster.nats_url is
@@ -44,6 +46,39 @@ func (a *app) routeSocket(ctx context.Context, id auth.Identity) (string, error)
 		return "", nil
 	}
 	return rec.SignalingURL, nil
+}
+
+// sessionObserver is the cluster's session record writer (nil on a single
+// node: no records are kept).
+func (a *app) sessionObserver() signaling.SessionObserver {
+	if a.node == nil {
+		return nil
+	}
+	return a.node.Sessions()
+}
+
+// takeOver rebuilds a tenant whose home node was lost: its sessions are
+// adopted (waiting for their clients' resumes) and its conversations
+// restored with the same parties and modes; each voice party re-offers as
+// it resumes.
+func (a *app) takeOver(_ context.Context, tenant string, from cluster.NodeID, sessions []signaling.SessionRecord, convs []cluster.ConversationRecord) {
+	adopted := a.sig.Adopt(sessions)
+	snaps := make([]callcenter.ConversationSnapshot, 0, len(convs))
+	for _, r := range convs {
+		snaps = append(snaps, r.Conversation)
+	}
+	res := a.center.Restore(snaps, string(from), func(id string) callcenter.Client {
+		if s, ok := adopted[id]; ok {
+			return s
+		}
+		return nil
+	})
+	for _, sn := range snaps {
+		if !a.center.Live(sn.ID) {
+			a.node.Conversations().ConversationEnded(sn.ID) // its record is stale
+		}
+	}
+	a.log.Warn("tenant taken over", "tenant", tenant, "from", from, "sessions", len(adopted), "conversations", res.Restored, "dropped", res.Dropped)
 }
 
 // startCluster lists this node, serving, with the addresses it listens on.

@@ -101,7 +101,7 @@ func DefaultConfig() Config {
 		DataDir:   "data",
 		Log:       LogConfig{Level: "info", Format: "text"},
 		Auth:      AuthConfig{Mode: "hs256", Issuer: "earshot", Audience: "earshot", Demo: true, OIDC: OIDCConfig{RolesClaim: "realm_access.roles", TeamsClaim: "groups", TenantClaim: "tenant", NameClaim: "name", TeamPrefix: "/"}},
-		Media:     media.Config{UDPPort: 3478, Slots: media.DefaultSlots, ConnectTimeout: media.DefaultConnectTimeout, ConsentTimeout: media.DefaultConsentTimeout, Shards: media.DefaultShards},
+		Media:     media.Config{UDPPort: 3478, Slots: media.DefaultSlots, ConnectTimeout: media.DefaultConnectTimeout, ConsentTimeout: media.DefaultConsentTimeout, Shards: media.DefaultShards, SpeechLevel: media.DefaultSpeechLevel},
 		Signaling: signaling.DefaultConfig(),
 		Policy:    callcenter.DefaultPolicy(),
 		Queues: []callcenter.QueueConfig{
@@ -191,6 +191,10 @@ func settings() []setting {
 		{"record-queues", "EARSHOT_RECORD_QUEUES", "comma-separated queues recorded with record=queues", list(func(c *Config) *[]string { return &c.Policy.Recording.Queues })},
 		{"record-on-request", "EARSHOT_RECORD_ON_REQUEST", "agents and monitoring supervisors may start and stop recordings", boolean(func(c *Config) *bool { return &c.Policy.Recording.OnRequest })},
 		{"recording-dir", "EARSHOT_RECORDING_DIR", "where recordings are written (default <data>/recordings)", str(func(c *Config) *string { return &c.RecordingDir })},
+		{"pci-pause-max", "EARSHOT_PCI_PAUSE_MAX", "a PCI pause resumes by itself after this long (0 = only when asked)", dur(func(c *Config) *time.Duration { return &c.Policy.PCIPauseMax })},
+		{"watch-connect-timeout", "EARSHOT_WATCH_CONNECT_TIMEOUT", "how long a supervisor whose watch started monitoring a voice call has to connect its leg", dur(func(c *Config) *time.Duration { return &c.Policy.WatchConnectTimeout })},
+		{"health", "EARSHOT_HEALTH", "live call health from audio levels, and its alerts (false = off, and media counts no levels)", boolean(func(c *Config) *bool { return &c.Policy.Health.Enabled })},
+		{"health-long-silence", "EARSHOT_HEALTH_LONG_SILENCE", "alert supervisors when nobody in a call talked for this long (0 = rule off)", dur(func(c *Config) *time.Duration { return &c.Policy.Health.LongSilence })},
 		{"store", "EARSHOT_STORE_DRIVER", "durable store: sqlite (a file in the data directory) or postgres", str(func(c *Config) *string { return &c.Store.Driver })},
 		{"store-dsn", "EARSHOT_STORE_DSN", "postgres: connection string (prefer the environment: flags show in ps)", str(func(c *Config) *string { return &c.Store.DSN })},
 		{"store-path", "EARSHOT_STORE_PATH", "sqlite: database file (default <data>/earshot.db)", str(func(c *Config) *string { return &c.Store.Path })},
@@ -296,8 +300,14 @@ func (c Config) validate() error {
 	if c.Policy.MaxSilentVoiceMonitors < 0 || c.Policy.MaxBargeParticipants < 2 {
 		return fmt.Errorf("policy: max_silent_voice_monitors >= 0 and max_barge_participants >= 2")
 	}
+	if c.Policy.PCIPauseMax < 0 || c.Policy.WatchConnectTimeout <= 0 {
+		return fmt.Errorf("policy: pci_pause_max >= 0 and watch_connect_timeout > 0")
+	}
 	if c.Media.Slots != 0 && c.Policy.MaxBargeParticipants-1 > c.Media.Slots {
 		return fmt.Errorf("policy max_barge_participants %d needs media slots >= %d", c.Policy.MaxBargeParticipants, c.Policy.MaxBargeParticipants-1)
+	}
+	if err := c.Policy.Health.Validate(); err != nil {
+		return fmt.Errorf("policy: %w", err)
 	}
 	if len(c.Queues) == 0 {
 		return fmt.Errorf("at least one queue is required")

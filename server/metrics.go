@@ -63,6 +63,10 @@ var (
 	descSessions      = prometheus.NewDesc("earshot_signaling_sessions", "Live signaling sessions (attached or within resume grace).", nil, nil)
 	descShardReceived = prometheus.NewDesc("earshot_media_shard_received_total", "Datagrams read by each media forwarding shard.", []string{"shard"}, nil)
 	descShardSent     = prometheus.NewDesc("earshot_media_shard_sent_total", "Forwarded SRTP datagrams sent by each media forwarding shard.", []string{"shard"}, nil)
+	descHelpRequests  = prometheus.NewDesc("earshot_help_requests", "Active help requests by status (open: waiting for a supervisor; in_progress: accepted).", []string{"status"}, nil)
+	descHelpAccept    = prometheus.NewDesc("earshot_help_accept_seconds", "Time from a help request being raised to a supervisor accepting it.", nil, nil)
+	descHealthAlerts  = prometheus.NewDesc("earshot_health_alerts", "Call-health rules raised now, by rule (one per conversation and rule).", []string{"rule"}, nil)
+	descHealthRaised  = prometheus.NewDesc("earshot_health_alerts_raised_total", "Call-health alerts raised since start, by rule.", []string{"rule"}, nil)
 )
 
 // stateCollector turns the live state into gauges at scrape time.
@@ -73,7 +77,8 @@ type stateCollector struct {
 }
 
 func (c *stateCollector) Describe(ch chan<- *prometheus.Desc) {
-	for _, d := range []*prometheus.Desc{descConversations, descMonitors, descAgents, descLegs, descSessions, descShardReceived, descShardSent} {
+	for _, d := range []*prometheus.Desc{descConversations, descMonitors, descAgents, descLegs, descSessions, descShardReceived, descShardSent,
+		descHelpRequests, descHelpAccept, descHealthAlerts, descHealthRaised} {
 		ch <- d
 	}
 }
@@ -90,6 +95,21 @@ func (c *stateCollector) Collect(ch chan<- prometheus.Metric) {
 	}
 	for state, n := range st.Agents {
 		ch <- prometheus.MustNewConstMetric(descAgents, prometheus.GaugeValue, float64(n), state)
+	}
+	for status, n := range st.HelpRequests {
+		ch <- prometheus.MustNewConstMetric(descHelpRequests, prometheus.GaugeValue, float64(n), status)
+	}
+	waits := st.HelpAcceptSeconds
+	buckets := make(map[float64]uint64, len(waits.Bounds))
+	for i, b := range waits.Bounds {
+		buckets[b] = waits.Buckets[i]
+	}
+	ch <- prometheus.MustNewConstHistogram(descHelpAccept, waits.Count, waits.Sum, buckets)
+	for rule, n := range st.HealthAlerts {
+		ch <- prometheus.MustNewConstMetric(descHealthAlerts, prometheus.GaugeValue, float64(n), rule)
+	}
+	for rule, n := range st.HealthAlertsRaised {
+		ch <- prometheus.MustNewConstMetric(descHealthRaised, prometheus.CounterValue, float64(n), rule)
 	}
 	sfuStats := c.sfu.Stats()
 	ch <- prometheus.MustNewConstMetric(descLegs, prometheus.GaugeValue, float64(sfuStats.Legs))

@@ -49,6 +49,10 @@ type recordingDetail struct {
 // Barge (never in Listen, when nobody heard it); the store's sizes and
 // SHA-256s match the files; every access is audited; agents and other
 // tenants get nothing.
+// pciGrace is how many customer packets may still be recorded after a
+// pause's acknowledgement: those already in flight (20 ms each).
+const pciGrace = 5
+
 func TestRecordedMonitoredCall(t *testing.T) {
 	ts := startServer(t, func(c *Config) { c.Policy.Recording.OnRequest = true })
 	cust := newParty(t, ts, "customer", ts.token(t, "carla", "Carla", auth.RoleCustomer))
@@ -73,6 +77,21 @@ func TestRecordedMonitoredCall(t *testing.T) {
 
 	sup.do(t, "monitor.set_mode", map[string]string{"conversation_id": id, "mode": "whisper"}, nil)
 	agent.hearsAfter(t, sup, sup.seq(), n)
+
+	// A PCI pause in the middle of the Whisper: the agent still hears the
+	// customer, the supervisor does not, and the recording keeps none of
+	// the customer's audio (checked in the file below, by sequence number).
+	agent.do(t, "conversation.pci", map[string]any{"conversation_id": id, "on": true}, nil)
+	pauseFrom := cust.seq()
+	agent.hearsAfter(t, cust, pauseFrom, n)
+	cust.waitSent(t, pauseFrom, n)
+	if got := sup.heardAfter(cust, pauseFrom); got != 0 {
+		t.Fatalf("supervisor heard %d customer packets during the PCI pause", got)
+	}
+	agent.do(t, "conversation.pci", map[string]any{"conversation_id": id, "on": false}, nil)
+	pauseTo := cust.seq()
+	sup.hearsAfter(t, cust, pauseTo, n)
+
 	sup.do(t, "monitor.set_mode", map[string]string{"conversation_id": id, "mode": "barge"}, nil)
 	cust.hearsAfter(t, sup, sup.seq(), n)
 	sup.do(t, "monitor.set_mode", map[string]string{"conversation_id": id, "mode": "listen"}, nil)
@@ -107,7 +126,7 @@ func TestRecordedMonitoredCall(t *testing.T) {
 		t.Fatalf("recording: %d", st)
 	}
 	m := detail.Manifest
-	if m.RecordingID != rec.ID || len(m.Files) != 3 || len(m.Supervisors) != 1 {
+	if m.RecordingID != rec.ID || len(m.Files) != 3 || len(m.Supervisors) != 1 || len(m.CustomerExcluded) != 1 {
 		t.Fatalf("manifest %+v", m)
 	}
 	var modes []string
@@ -158,6 +177,11 @@ func TestRecordedMonitoredCall(t *testing.T) {
 				continue
 			}
 			tagged++
+			if f.Role == callcenter.PartyCustomer {
+				if _, seq, _, _ := p.Tagged(); seq > pauseFrom+pciGrace && seq <= pauseTo {
+					t.Fatalf("the customer's file holds packet %d, sent during the PCI pause (%d..%d)", seq, pauseFrom, pauseTo)
+				}
+			}
 			if speaker != want {
 				t.Fatalf("%s's file (%s) holds a packet of %q at %v", f.Role, f.Name, speaker, p.At())
 			}

@@ -50,6 +50,8 @@ func NewDispatcher(p DispatcherParams) *Dispatcher {
 	d.addConversationRoutes()
 	d.addMonitorRoutes()
 	d.addHelpRoutes()
+	d.addWatchRoutes()
+	d.addHealthRoutes()
 	return d
 }
 
@@ -64,6 +66,12 @@ func (d *Dispatcher) Handle(ctx context.Context, s *Session, typ string, data js
 	}
 	return r(ctx, s, data)
 }
+
+// Adopted brings a session this node adopted from a lost node back into
+// the domain once its client resumed (Adopter).
+func (d *Dispatcher) Adopted(s *Session) { d.center.Adopted(s) }
+
+var _ Adopter = (*Dispatcher)(nil)
 
 // Refreshed re-checks the session's privileges with the domain.
 func (d *Dispatcher) Refreshed(s *Session, old, updated auth.Identity) error {

@@ -100,6 +100,16 @@ var requestDecoders = map[string]dataDecoder{
 	"help.close":        decodeAs[helpRef](),
 	"help.list":         emptyData,
 	"help.mute":         decodeAs[helpMuteReq](),
+	"conversation.pci":  decodeAs[toggle](),
+	"monitor.watch": decodeThen(func(r watchReq) error {
+		_, err := callcenter.ParseWatchScope(r.Scope)
+		return err
+	}),
+	"monitor.unwatch": decodeAs[watchRef](),
+	"monitor.watches": emptyData,
+	"monitor.connect": decodeAs[connectReq](),
+	"health.mute":     decodeAs[helpMuteReq](),
+	"health.settings": emptyData,
 }
 
 func errIf(err, as error) error {
@@ -152,9 +162,14 @@ func FuzzRequestData(f *testing.F) {
 		"chat.send":              `{"conversation_id":"c1","kind":"whisper","text":"<script>alert(1)</script>"}`,
 		"monitor.start":          `{"conversation_id":"c1","reason":"quality","offer":"v=0\r\n"}`,
 		"monitor.set_mode":       `{"conversation_id":"c1","mode":"barge"}`,
+		"monitor.watch":          `{"agent":"alex","scope":"all","reason":"new hire"}`,
+		"monitor.unwatch":        `{"watch_id":"w1"}`,
+		"monitor.connect":        `{"conversation_id":"c1","offer":"v=0\r\n"}`,
+		"conversation.pci":       `{"conversation_id":"c1","on":true}`,
 		"help.raise":             `{"conversation_id":"c1","reason":"angry customer","comment":"please join"}`,
 		"help.accept":            `{"help_request_id":"h1"}`,
 		"help.mute":              `{"on":false}`,
+		"health.mute":            `{"on":true}`,
 		"conversation.mute":      `{"conversation_id":"c1","on":null}`,
 		"conversation.end":       `{"conversation_id":"c1","extra":1}`,
 		"floor.conversations":    `{"a":[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[[1]]]]]]]]]]]]]]]]]]]]]]]]]]]]]]}`,

@@ -20,6 +20,10 @@ type resumeData struct {
 type resumeResult struct {
 	authResult
 	Replayed int `json:"replayed"`
+	// Recovered: the session was adopted by this node after the node that
+	// ran it was lost (adopt.go). Nothing could be replayed; the current
+	// state follows as events.
+	Recovered bool `json:"recovered,omitempty"`
 }
 
 // newSessionID returns a random session id (clients see it; knowing it
@@ -83,12 +87,21 @@ func (c *conn) resume(req request) *Session {
 	token, newKey := newResumeToken()
 
 	sess.mu.Lock()
-	if sess.ended || sess.resumeKey != key {
+	if sess.ended || (sess.resumeKey != key && !(sess.adoptedPending && key == sess.adoptAlt)) {
 		sess.mu.Unlock()
 		c.close(CloseReasonResumeFailed, encodeError(req.ID, newError(CodeResumeFailed)))
 		return nil
 	}
-	frames, err := sess.replay.since(d.LastSeq, sess.seq)
+	adopted := sess.adoptedPending
+	var frames [][]byte
+	err = nil
+	if adopted {
+		// Nothing survives to replay; numbering goes on after the client's.
+		sess.adoptedPending = false
+		sess.seq = max(sess.seq, d.LastSeq)
+	} else {
+		frames, err = sess.replay.since(d.LastSeq, sess.seq)
+	}
 	switch err {
 	case nil:
 	case errSeqAhead:
@@ -126,14 +139,18 @@ func (c *conn) resume(req request) *Session {
 			ICEServers:    c.srv.iceServersFor(id),
 			MediaSlots:    c.srv.mediaSlots,
 		},
-		Replayed: len(frames),
+		Replayed:  len(frames),
+		Recovered: adopted,
 	}))
 	_ = c.enqueueForced(append([][]byte{resp}, frames...)...)
 	sess.conn = c
 	sess.mu.Unlock()
 
 	c.authed.Store(true)
-	c.log.Info("session resumed", "session", sess.id, "replayed", len(frames))
+	c.log.Info("session resumed", "session", sess.id, "replayed", len(frames), "recovered", adopted)
+	if adopted {
+		c.srv.callAdopted(sess)
+	}
 	return sess
 }
 

@@ -72,6 +72,9 @@ type ServerParams struct {
 	// the auth and resume responses so clients build offers of that shape
 	// without being configured alike (0: not announced).
 	MediaSlots int
+	// Sessions, if set, is told of every session's birth, resume-token
+	// rotation and end (a cluster keeps records of them, adopt.go).
+	Sessions SessionObserver
 }
 
 // HostPolicy decides whether a host[:port] (here: the host of an Origin)
@@ -87,6 +90,7 @@ var _ HostPolicy = (*hostcheck.List)(nil)
 type Server struct {
 	ice        func(auth.Identity) []iceservers.Server
 	route      func(context.Context, auth.Identity) (string, error)
+	observer   SessionObserver
 	mediaSlots int
 	cfg        Config
 	verifier   auth.Verifier
@@ -137,6 +141,7 @@ func NewServer(p ServerParams) *Server {
 		hosts:      hosts,
 		ice:        p.ICEServers,
 		route:      p.Route,
+		observer:   p.Sessions,
 		mediaSlots: p.MediaSlots,
 		ctx:        ctx,
 		cancel:     cancel,
@@ -222,13 +227,15 @@ func (s *Server) originAllowed(r *http.Request, origin string) bool {
 // unless the server is shutting down.
 func (s *Server) register(sess *Session, key string) bool {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.shuttingDown {
+		s.mu.Unlock()
 		return false
 	}
 	sess.bucket = s.acquireUserBucketLocked(sess.userKey)
 	s.sessions[sess.id] = sess
 	s.byResume[key] = sess
+	s.mu.Unlock()
+	s.observeSaved(sess, key, "")
 	return true
 }
 
@@ -242,27 +249,44 @@ func (s *Server) lookupResume(key string) *Session {
 // rekeyResume replaces a session's resume key after rotation.
 func (s *Server) rekeyResume(sess *Session, oldKey, newKey string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.byResume[oldKey] == sess {
 		delete(s.byResume, oldKey)
 	}
-	if _, live := s.sessions[sess.id]; live {
+	if k := sess.altKey; k != "" {
+		if s.byResume[k] == sess {
+			delete(s.byResume, k)
+		}
+		sess.altKey = ""
+	}
+	_, live := s.sessions[sess.id]
+	if live {
 		s.byResume[newKey] = sess
+	}
+	s.mu.Unlock()
+	if live {
+		s.observeSaved(sess, newKey, oldKey)
 	}
 }
 
 // forget removes an ended session and releases its user bucket.
 func (s *Server) forget(sess *Session, key string) {
 	s.mu.Lock()
-	defer s.mu.Unlock()
 	if s.sessions[sess.id] != sess {
+		s.mu.Unlock()
 		return
 	}
 	delete(s.sessions, sess.id)
 	if s.byResume[key] == sess {
 		delete(s.byResume, key)
 	}
+	if k := sess.altKey; k != "" && s.byResume[k] == sess {
+		delete(s.byResume, k) // an adopted session's previous key (adopt.go)
+	}
 	s.releaseUserBucketLocked(sess.userKey)
+	s.mu.Unlock()
+	if s.observer != nil {
+		s.observer.SessionEnded(sess.id, sess.Identity().Tenant)
+	}
 }
 
 // dropConn removes a closed socket.

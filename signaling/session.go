@@ -46,6 +46,15 @@ type Session struct {
 	expGen     uint64
 	// lastDrop is why the last socket left the session (logs, tests).
 	lastDrop CloseReason
+	// adoptedPending: the session was adopted from a lost node (adopt.go)
+	// and its client has not resumed yet; events pushed meanwhile are
+	// dropped (the Adopter pushes the full state at the resume).
+	adoptedPending bool
+	// altKey is an adopted session's second accepted resume key (the one
+	// before the last rotation); guarded by Server.mu. adoptAlt is the
+	// same, guarded by mu, until the first resume.
+	altKey   string
+	adoptAlt string
 }
 
 // newSession builds an unregistered session for a verified identity.
@@ -106,6 +115,9 @@ func (s *Session) Push(event string, data any) error {
 	defer s.mu.Unlock()
 	if s.ended {
 		return ErrSessionEnded
+	}
+	if s.adoptedPending {
+		return nil // the state is pushed in full once the client resumes
 	}
 	s.seq++
 	frame := appendEvent(prefix, s.seq, payload)

@@ -9,7 +9,9 @@
  *              supervisor's microphone forced on: the server gates it);
  *   Whisper:   the agent hears 880 Hz; the customer never does;
  *   Barge:     the customer hears 880 Hz;
- *   Listen:    880 Hz stops again.
+ *   Listen:    880 Hz stops again;
+ *   PCI pause: the supervisor stops hearing 440 Hz while agent and customer
+ *              still hear each other, and hears it again after the resume.
  *
  * Chat: a whisper shows on the agent's page and never on the customer's,
  * neither on screen nor in any WebSocket frame the customer receives. A help
@@ -219,6 +221,30 @@ describe('browser clients end to end', () => {
     expectSilent(back.agent!, 'agent', 880);
     expectHears(back.customer!, 'customer', 660);
     expectHears(back.supervisor!, 'supervisor', 440);
+
+    // PCI pause (the agent takes a payment): the supervisor stops hearing
+    // the customer (440 Hz) and still hears the agent; customer and agent
+    // keep hearing each other; the console says "paused (PCI)"; the
+    // customer is told nothing. After the resume 440 Hz returns.
+    const customerFramesBeforePause = customer.framesReceived.length;
+    await agent.page.getByRole('button', { name: 'Pause for payment (PCI)' }).click();
+    await agent.page.locator('[data-testid="pci-indicator"]').waitFor({ timeout: T });
+    await row.locator('[data-testid="pci-badge"]', { hasText: 'paused (PCI)' }).waitFor({ timeout: T });
+    await supervisor.page.locator('[data-testid="pci-status"]').waitFor({ timeout: T });
+    await waitSample(supervisor.page, 'supervisor to stop hearing the customer during the PCI pause', (s) => silent(s, 440));
+    const pci = await record('pci pause', [supervisor, customer, agent]);
+    expectSilent(pci.supervisor!, 'supervisor', 440);
+    expectHears(pci.supervisor!, 'supervisor', 660);
+    expectHears(pci.agent!, 'agent', 440);
+    expectHears(pci.customer!, 'customer', 660);
+    await screenshot(supervisor.page, 'supervisor-pci-pause');
+    await agent.page.getByRole('button', { name: 'Resume monitoring (PCI)' }).click();
+    await row.locator('[data-testid="pci-badge"]').waitFor({ state: 'detached', timeout: T });
+    await waitSample(supervisor.page, 'supervisor to hear the customer again after the resume', (s) => hears(s, 440));
+    const resumed = await record('pci resumed', [supervisor]);
+    expectHears(resumed.supervisor!, 'supervisor', 440);
+    for (const f of customer.framesReceived.slice(customerFramesBeforePause)) expect(f).not.toMatch(/pci|pause|payment/i);
+    expect(await customer.page.locator('body').innerText()).not.toMatch(/PCI|paus/i);
 
     // The whisper text never reached the customer, on screen or on the wire.
     expect(customer.framesReceived.join('\n')).not.toContain(WHISPER_VOICE_CHAT);

@@ -113,6 +113,29 @@ describe('EarshotClient', () => {
     expect(client.conversations).toHaveLength(0);
   });
 
+  it('reloads the floor when a cluster node took the session over (recovered), not on a plain resume', async () => {
+    const { server, client, sent } = setup(['supervisor'], 'sam');
+    server.handlers['floor.conversations'] = () => ({ ok: { conversations: [row('c1')] } });
+    server.handlers['floor.agents'] = () => ({ ok: { agents: [] } });
+    await client.connect();
+    await until(() => client.floor.conversations.size === 1, 'floor snapshot');
+    expect(sent('floor.conversations')).toHaveLength(1);
+
+    // A plain resume: nothing was lost, nothing is reloaded.
+    server.last.drop();
+    await until(() => sent('session.resume').length === 1, 'resume');
+    await until(() => client.connectionState === 'connected', 'connected again');
+    expect(sent('floor.conversations')).toHaveLength(1);
+
+    // The node that ran the session died; another took it over.
+    server.handlers['session.resume'] = () => ({ ok: { ...server.authResult('s1'), resume_token: 'r9', replayed: 0, recovered: true } });
+    server.handlers['floor.conversations'] = () => ({ ok: { conversations: [row('c2')] } });
+    server.last.drop();
+    await until(() => sent('floor.conversations').length === 2, 'floor reloaded after recovery');
+    await until(() => client.floor.conversations.has('c2') && !client.floor.conversations.has('c1'), 'the new floor');
+    client.disconnect();
+  });
+
   it('loads the floor for supervisors and keeps it live', async () => {
     const { server, client, sent } = setup(['supervisor'], 'sam');
     server.handlers['floor.conversations'] = () => ({ ok: { conversations: [row('c1')] } });

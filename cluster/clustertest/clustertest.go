@@ -85,7 +85,7 @@ func Name(t testing.TB, url string) string {
 		}
 		ctx, cancel := context.WithTimeout(context.Background(), 10*time.Second)
 		defer cancel()
-		for _, bucket := range []string{cluster.NodesBucket(name), cluster.ConversationsBucket(name), cluster.TenantsBucket(name)} {
+		for _, bucket := range []string{cluster.NodesBucket(name), cluster.ConversationsBucket(name), cluster.TenantsBucket(name), cluster.SessionsBucket(name)} {
 			if err := js.DeleteKeyValue(ctx, bucket); err != nil && !errors.Is(err, jetstream.ErrBucketNotFound) {
 				t.Errorf("delete bucket %s: %v", bucket, err)
 			}

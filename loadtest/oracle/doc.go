@@ -34,7 +34,9 @@
 //
 // A whisper leak is a leak that reached a customer from a supervisor: the
 // worst failure the product can have. Chat whispers that reach a customer
-// count as whisper leaks too.
+// count as whisper leaks too. A PCI leak is a leak of customer audio at a
+// supervisor while a PCI pause may have been in force (card numbers on the
+// monitor path).
 //
 // # Expected packets and losses
 //

@@ -24,7 +24,7 @@ type Leg struct {
 	// recv[speaker][seq-1] is the one-way delay in µs plus 1; 0 = never.
 	recv [numRoles][]int32
 
-	received, ok, grace, leaks, whisperLeaks, invalid, dups atomic.Uint64
+	received, ok, grace, leaks, whisperLeaks, pciLeaks, invalid, dups atomic.Uint64
 	// leaksFrom counts leaks by speaker role (RoleUnknown: another call's
 	// audio, the leg's own, or garbage).
 	leaksFrom [numRoles]atomic.Uint64
@@ -88,6 +88,11 @@ func (l *Leg) Received(payload []byte, at time.Time) Verdict {
 		l.grace.Add(1)
 	default:
 		l.leak(tag.Role, tag.Role == RoleSupervisor)
+		if tag.Role == RoleCustomer && l.role == RoleSupervisor && l.call.pausedDuring(sent, arrival) {
+			// Customer audio at a supervisor while a payment was taken:
+			// what the PCI pause exists to prevent.
+			l.pciLeaks.Add(1)
+		}
 	}
 	l.record(tag.Role, seq, arrival-sent)
 	return v

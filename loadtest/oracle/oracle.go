@@ -161,9 +161,17 @@ func (c *Call) judge(listener, speaker Role, sent, arrival int64) Verdict {
 	return c.tl.judge(listener, speaker, sent, arrival, c.o.grace)
 }
 
+// pausedDuring reports, under the call's lock, whether a PCI pause may have
+// been in force between sent (less the grace) and arrival.
+func (c *Call) pausedDuring(sent, arrival int64) bool {
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	return c.tl.pausedDuring(sent-c.o.grace, max(arrival, sent))
+}
+
 // Live are counters for the progress line, read while the run goes on.
 type Live struct {
-	Sent, Received, Grace, Leaks, WhisperLeaks uint64
+	Sent, Received, Grace, Leaks, WhisperLeaks, PCILeaks uint64
 }
 
 // Live sums the live counters of every leg and chat.
@@ -179,6 +187,7 @@ func (o *Oracle) Live() Live {
 			l.Grace += lg.grace.Load()
 			l.Leaks += lg.leaks.Load()
 			l.WhisperLeaks += lg.whisperLeaks.Load()
+			l.PCILeaks += lg.pciLeaks.Load()
 		}
 	}
 	for _, ch := range o.chats {

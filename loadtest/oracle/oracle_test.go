@@ -394,3 +394,46 @@ func TestOutageExcusesLossNotLeaks(t *testing.T) {
 		t.Fatalf("supervisor packet at the customer in an outage: %v, want leak", v)
 	}
 }
+
+// TestPCILeakIsCounted: customer audio at the supervisor during a PCI pause
+// is a leak and a PCI leak; the agent hearing the customer then is fine,
+// and a customer packet at the supervisor outside the pause is neither.
+func TestPCILeakIsCounted(t *testing.T) {
+	o := New(Params{Grace: 50 * time.Millisecond})
+	c := o.NewCall(0)
+	s := State{Agent: true, Supervisor: true, Mode: ModeListen}
+	c.Ack(c.Begin(s, false, ms(100)), ms(101), true)
+	s.PCIPaused = true
+	c.Ack(c.Begin(s, false, ms(1000)), ms(1002), true)
+	s.PCIPaused = false
+	c.Ack(c.Begin(s, false, ms(2000)), ms(2002), true)
+	for r := RoleCustomer; r < numRoles; r++ {
+		c.Leg(r).Ready(ms(300))
+	}
+	cust, agent, sup := c.Leg(RoleCustomer), c.Leg(RoleAgent), c.Leg(RoleSupervisor)
+	if v := c.judge(RoleAgent, RoleCustomer, ms(1500).UnixNano(), ms(1501).UnixNano()); v != VerdictOK {
+		t.Fatalf("agent hearing the customer during the pause: %s", v)
+	}
+	pkts := sendEvery(cust, 400, 2600)
+	wantPCI := 0
+	for _, p := range pkts {
+		// A faulty server keeps forwarding the customer to the supervisor.
+		sup.Received(p.payload, ms(p.at+1))
+		agent.Received(p.payload, ms(p.at+1))
+		// Leaks are the packets whose whole window [sent − grace, arrival]
+		// lies between the pause's ack and the resume's request.
+		if p.at-50 > 1002 && p.at+1 < 2000 {
+			wantPCI++
+		}
+	}
+	res := o.Result()
+	if res.PCILeaks != uint64(wantPCI) || res.Leaks != res.PCILeaks || res.WhisperLeaks != 0 {
+		t.Fatalf("pci leaks %d (want %d), leaks %d, whisper %d", res.PCILeaks, wantPCI, res.Leaks, res.WhisperLeaks)
+	}
+	if n := res.LeaksByPair["supervisor<-customer"]; n != res.Leaks {
+		t.Fatalf("by pair %v", res.LeaksByPair)
+	}
+	if l := o.Live(); l.PCILeaks != res.PCILeaks {
+		t.Fatalf("live %+v", l)
+	}
+}

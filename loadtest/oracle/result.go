@@ -12,6 +12,10 @@ type Result struct {
 	// WhisperLeaks counts supervisor audio and chat whispers that reached a
 	// customer outside Barge: a subset of Leaks.
 	WhisperLeaks uint64 `json:"whisper_leaks"`
+	// PCILeaks counts customer audio that reached a supervisor while a PCI
+	// pause may have been in force and no state allowed it: a subset of
+	// Leaks.
+	PCILeaks uint64 `json:"pci_leaks"`
 	// LeaksAudio and LeaksChat split Leaks.
 	LeaksAudio uint64 `json:"leaks_audio"`
 	LeaksChat  uint64 `json:"leaks_chat"`
@@ -111,6 +115,7 @@ func (o *Oracle) Result() Result {
 				}
 			}
 			res.WhisperLeaks += l.whisperLeaks.Load()
+			res.PCILeaks += l.pciLeaks.Load()
 			for _, arr := range l.recv {
 				for _, d := range arr {
 					if d != 0 {

@@ -7,6 +7,9 @@ type State struct {
 	Supervisor bool // a supervisor monitors
 	Mode       Mode // the supervisor's mode (ignored without one)
 	Held       bool // the agent put the customer on hold
+	// PCIPaused: the agent paused for a payment; the supervisor must not
+	// hear the customer.
+	PCIPaused bool
 }
 
 // present reports whether a role is in the call in this state.
@@ -27,12 +30,15 @@ func (s State) present(r Role) bool {
 // customer hears nobody and is heard by nobody; a Listen supervisor is
 // heard by nobody, a Whisper supervisor by the agent only, a Barge
 // supervisor by everyone; customer and agent hear each other; the
-// supervisor hears both.
+// supervisor hears both, except the customer during a PCI pause.
 func (s State) Hears(listener, speaker Role) bool {
 	if listener == speaker || !s.present(listener) || !s.present(speaker) {
 		return false
 	}
 	if s.Held && (listener == RoleCustomer || speaker == RoleCustomer) {
+		return false
+	}
+	if s.PCIPaused && speaker == RoleCustomer && listener == RoleSupervisor {
 		return false
 	}
 	if speaker == RoleSupervisor {

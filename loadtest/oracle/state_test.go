@@ -11,9 +11,11 @@ func allStates() []State {
 	var out []State
 	for _, agent := range []bool{false, true} {
 		for _, held := range []bool{false, true} {
-			out = append(out, State{Agent: agent, Held: held})
-			for _, m := range []Mode{ModeListen, ModeWhisper, ModeBarge} {
-				out = append(out, State{Agent: agent, Held: held, Supervisor: true, Mode: m})
+			for _, pci := range []bool{false, true} {
+				out = append(out, State{Agent: agent, Held: held, PCIPaused: pci})
+				for _, m := range []Mode{ModeListen, ModeWhisper, ModeBarge} {
+					out = append(out, State{Agent: agent, Held: held, PCIPaused: pci, Supervisor: true, Mode: m})
+				}
 			}
 		}
 	}
@@ -27,7 +29,7 @@ func TestHearsAgreesWithHearMatrix(t *testing.T) {
 	ids := map[Role]callcenter.PartyID{RoleCustomer: "c", RoleAgent: "a", RoleSupervisor: "s"}
 	modes := map[Mode]callcenter.Mode{ModeListen: callcenter.ModeListen, ModeWhisper: callcenter.ModeWhisper, ModeBarge: callcenter.ModeBarge}
 	for _, s := range allStates() {
-		hs := callcenter.HearState{CustomerHeld: s.Held, Parties: []callcenter.Party{{ID: "c", Role: callcenter.PartyCustomer}}}
+		hs := callcenter.HearState{CustomerHeld: s.Held, PCIPaused: s.PCIPaused, Parties: []callcenter.Party{{ID: "c", Role: callcenter.PartyCustomer}}}
 		if s.Agent {
 			hs.Parties = append(hs.Parties, callcenter.Party{ID: "a", Role: callcenter.PartyAgent})
 		}

@@ -111,6 +111,17 @@ func (t *Timeline) judge(listener, speaker Role, sent, arrival, grace int64) Ver
 	}
 }
 
+// pausedDuring reports whether a PCI pause may have been in force at some
+// moment of [a, b].
+func (t *Timeline) pausedDuring(a, b int64) bool {
+	paused := false
+	t.possible(a, b, func(s State) bool {
+		paused = s.PCIPaused
+		return !paused
+	})
+	return paused
+}
+
 // allowedThroughout reports whether every state that may have been in force
 // during [a, b] lets listener hear speaker: such a packet must arrive.
 func (t *Timeline) allowedThroughout(listener, speaker Role, a, b int64) bool {

@@ -3,6 +3,7 @@ package mediatest
 import (
 	"math/rand/v2"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	"github.com/pion/rtp"
@@ -15,9 +16,13 @@ const (
 	frameTicks    = 960
 )
 
-// audioLevel is the RFC 6464 byte sent with every packet: voice activity
-// set, -30 dBov.
-const audioLevel = 0x80 | 30
+// DefaultAudioLevel is the RFC 6464 byte sent with every packet unless
+// SetAudioLevel changes it: voice activity set, -30 dBov (speech).
+const DefaultAudioLevel = 0x80 | 30
+
+// SilentAudioLevel is the RFC 6464 byte of a silent microphone (a muted
+// track): no voice activity, -127 dBov.
+const SilentAudioLevel = 127
 
 // sender is the synthetic microphone: one RTP packet every 20 ms. Sequence
 // numbers and timestamps continue across StopSending/StartSending like a
@@ -34,7 +39,15 @@ type sender struct {
 	rtpTS   uint32
 	last    time.Time
 	sent    uint64
+	// level is the audio-level byte of the next packets (0 until
+	// SetAudioLevel: DefaultAudioLevel).
+	level atomic.Uint32
 }
+
+// SetAudioLevel sets the RFC 6464 byte (V flag in the top bit, level in
+// -dBov below) of every packet sent from now on, so tests can play a
+// known voice-activity pattern; the payload is unchanged.
+func (c *Client) SetAudioLevel(b byte) { c.sender.level.Store(uint32(b) | 1<<8) }
 
 // StartSending starts the microphone: every 20 ms one Opus-sized RTP
 // packet whose payload (EncodePayload) carries this client's speaker tag, a
@@ -101,7 +114,7 @@ func (s *sender) loop(stop, done chan struct{}) {
 	var (
 		pkt   rtp.Packet
 		buf   = make([]byte, 0, PayloadSize)
-		level = []byte{audioLevel}
+		level = []byte{DefaultAudioLevel}
 		first = true
 	)
 	for {
@@ -121,6 +134,9 @@ func (s *sender) loop(stop, done chan struct{}) {
 		pkt.Payload = EncodePayload(buf[:0], s.client.params.Speaker, s.seq, now)
 		s.sent++
 		s.mu.Unlock()
+		if v := s.level.Load(); v != 0 {
+			level[0] = byte(v)
+		}
 		if levelID != 0 {
 			_ = pkt.SetExtension(levelID, level)
 		}

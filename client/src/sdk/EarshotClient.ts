@@ -22,6 +22,8 @@ import type {
   CustomerView,
   EndedEvent,
   FloorConversation,
+  HealthAlert,
+  HealthSettings,
   HelpRequestView,
   Identity,
   MessageKind,
@@ -36,6 +38,11 @@ import type {
   SlotsEvent,
   SupervisorView,
   TransferTarget,
+  WatchEnded,
+  WatchRefused,
+  WatchScope,
+  WatchStarted,
+  WatchView,
 } from './protocol';
 import { ServerEvent } from './protocol';
 import * as floor from './store/floor';
@@ -80,6 +87,7 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
   private agentInfo: AgentInfo | null = null;
   /** Supervisors: the server's slot map of each monitored call (monitor.slots). */
   private slotMaps = new Map<string, (SlotParty | null)[]>();
+  private watchList: WatchView[] = [];
 
   constructor(options: Partial<ClientOptions> & Pick<ClientOptions, 'token'>) {
     super();
@@ -99,7 +107,7 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
       this.emit(EarshotEvent.ConnectionStateChanged, s, err);
       this.changed();
     });
-    sig.on('session', (info) => void this.onSession(info.auth.identity, info.resumed, info.replacedLostSession));
+    sig.on('session', (info) => void this.onSession(info.auth.identity, info.resumed, info.replacedLostSession, info.recovered === true));
     sig.on('event', (type, data) => this.onServerEvent(type, data));
     sig.on('identity', (id) => {
       this.emit(EarshotEvent.IdentityChanged, id);
@@ -160,6 +168,11 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
     return Array.from({ length: this.engine.slots }, (_, i) => m[i] ?? null);
   }
 
+  /** Supervisors: this session's pending watches, oldest first. */
+  get watches(): readonly WatchView[] {
+    return this.watchList;
+  }
+
   /** The receive-slot table as speaker keys ("customer", "agent", "supervisor:<id>"). */
   slotTable(conversationId: string): SlotTable {
     return slotTableOf(this.slotMaps.get(conversationId), this.engine.slots);
@@ -204,6 +217,18 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
   /** Simulates a network drop (the session resumes); for demos and tests. */
   dropConnection(): void {
     this.engine.signal.dropConnection();
+  }
+
+  // ---- supervisors: call health ----
+
+  /** The call-health rules in force and whether the user muted health alerts. */
+  async healthSettings(): Promise<HealthSettings> {
+    return this.request('health.settings', {});
+  }
+
+  /** Mutes (on) or unmutes the user's call-health alerts; the floor keeps showing health. */
+  async muteHealth(on: boolean): Promise<boolean> {
+    return (await this.request('health.mute', { on })).muted;
   }
 
   // ---- every role ----
@@ -353,7 +378,71 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
     await this.request('conversation.talk_back', { conversation_id: conversationId, on });
   }
 
+  /**
+   * PCI pause (agents, or a supervisor in Barge): while on, no supervisor
+   * hears the customer; agent and customer still hear each other. The
+   * server resumes by itself after policy.pci_pause_max.
+   */
+  async pciPause(conversationId: string, on: boolean): Promise<void> {
+    const res = await this.request('conversation.pci', { conversation_id: conversationId, on });
+    this.applyView(res.conversation);
+  }
+
   // ---- supervisors ----
+
+  /**
+   * Watches an agent: monitor its next conversation (scope "next") or every
+   * one until unwatch() (scope "all"). Monitoring starts in Listen the moment
+   * the agent accepts, with every check of monitor(); voice connects by
+   * itself (microphone off). Call it from a click: it unlocks audio playback.
+   */
+  async watch(agentUserId: string, scope: WatchScope, reason?: string): Promise<WatchView> {
+    this.engine.audioContext();
+    const res = await this.request('monitor.watch', { agent: agentUserId, scope, reason: reason?.trim() || undefined });
+    this.setWatches([...this.watchList.filter((w) => w.watch_id !== res.watch.watch_id), res.watch]);
+    return res.watch;
+  }
+
+  /** Cancels a pending watch; monitoring it already started goes on. */
+  async unwatch(watchId: string): Promise<void> {
+    await this.request('monitor.unwatch', { watch_id: watchId });
+    this.setWatches(this.watchList.filter((w) => w.watch_id !== watchId));
+  }
+
+  /** Reloads this session's pending watches. */
+  async refreshWatches(): Promise<readonly WatchView[]> {
+    this.setWatches((await this.request('monitor.watches', {})).watches);
+    return this.watchList;
+  }
+
+  private setWatches(list: WatchView[]): void {
+    this.watchList = list;
+    this.emit(EarshotEvent.WatchesChanged, this.watchList);
+    this.changed();
+  }
+
+  /** A watch started monitoring: adopt the conversation and, for voice, connect the leg. */
+  private async onWatchStarted(ev: WatchStarted): Promise<void> {
+    const id = ev.conversation.conversation_id;
+    let st = this.put(ev.conversation, 'supervisor', { offered: false });
+    this.endedIds.delete(id);
+    if (ev.connect) {
+      const ctx = this.engine.audioContext();
+      const mic = await this.requestMicrophone().catch(() => null);
+      if (mic) mic.enabled = false;
+      const { leg } = await this.engine.negotiate(mic, (offer) => this.request('monitor.connect', { conversation_id: id, offer }));
+      const cur = this.convs.get(id);
+      if (!cur || cur.ended) {
+        leg.close();
+        return;
+      }
+      st = this.adoptCall(cur.view, 'supervisor', new VoiceCall(id, leg, ctx));
+    } else {
+      void this.loadTranscript(id).catch(() => undefined);
+    }
+    this.emit(EarshotEvent.WatchStarted, st, ev.watch_id);
+    this.changed();
+  }
 
   /** Reloads the ongoing conversations and agents. */
   async refreshFloor(): Promise<floor.FloorState> {
@@ -413,7 +502,7 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
 
   // ---- events ----
 
-  private async onSession(identity: Identity, resumed: boolean, replacedLostSession: boolean): Promise<void> {
+  private async onSession(identity: Identity, resumed: boolean, replacedLostSession: boolean, recovered = false): Promise<void> {
     if (replacedLostSession) {
       // The old session ended on the server with everything it took part in.
       for (const c of [...this.convs.values()]) this.markEnded(c.id, { conversation_id: c.id, reason: 'connection_lost' });
@@ -421,7 +510,9 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
     }
     this.emit(EarshotEvent.SessionStarted, identity, { resumed, replacedLostSession });
     this.changed();
-    if (resumed) return;
+    // A resume on a node that took the session over replayed nothing: the
+    // calls go on (media.reoffer follows), the lists are loaded again.
+    if (resumed && !recovered) return;
     const report = (e: unknown): void => this.emit(EarshotEvent.Error, e instanceof EarshotError ? e : new EarshotError(ErrorCode.Unknown, String(e)));
     if (identity.roles.includes('supervisor')) await this.refreshFloor().catch(report);
     if (identity.roles.includes('supervisor') || identity.roles.includes('agent')) {
@@ -492,9 +583,23 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
         this.floorState = floor.removeConversation(this.floorState, (data as EndedEvent).conversation_id);
         this.emit(EarshotEvent.FloorChanged, this.floorState);
         break;
+      case ServerEvent.MonitorWatchStarted:
+        void this.onWatchStarted(data as WatchStarted).catch((e: unknown) =>
+          this.emit(EarshotEvent.Error, e instanceof EarshotError ? e : new EarshotError(ErrorCode.Unknown, String(e))),
+        );
+        break;
+      case ServerEvent.MonitorWatchRefused:
+        this.emit(EarshotEvent.WatchRefused, data as WatchRefused);
+        break;
+      case ServerEvent.MonitorWatchEnded:
+        this.setWatches(this.watchList.filter((w) => w.watch_id !== (data as WatchEnded).watch_id));
+        break;
       case ServerEvent.HelpRequested:
       case ServerEvent.HelpUpdated:
         this.help.applyEvent(type === ServerEvent.HelpRequested, data as HelpRequestView);
+        break;
+      case ServerEvent.HealthAlert:
+        this.emit(EarshotEvent.HealthAlert, data as HealthAlert);
         break;
       case ServerEvent.FloorAgent:
         this.floorState = floor.upsertAgent(this.floorState, data as AgentInfo);

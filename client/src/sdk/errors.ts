@@ -65,6 +65,8 @@ export enum ErrorCode {
   HelpAlreadyOpen = 'help_already_open',
   HelpTaken = 'help_taken',
   HelpWrongState = 'help_wrong_state',
+  AlreadyWatching = 'already_watching',
+  WatchNotFound = 'watch_not_found',
   // Reporting API (HTTP, docs/api.yaml) codes.
   Unauthorized = 'unauthorized',
   NotFound = 'not_found',
@@ -141,6 +143,8 @@ const messages: Record<ErrorCode, string> = {
   [ErrorCode.HelpAlreadyOpen]: 'You already have an open help request on this conversation.',
   [ErrorCode.HelpTaken]: 'Another supervisor already accepted this help request.',
   [ErrorCode.HelpWrongState]: 'The help request is not in a state that allows this.',
+  [ErrorCode.AlreadyWatching]: 'You already watch this agent. Cancel that watch to change it.',
+  [ErrorCode.WatchNotFound]: 'This watch is no longer pending.',
   [ErrorCode.Unauthorized]: 'Your login is missing or no longer valid for the audit trail. Sign in again.',
   [ErrorCode.NotFound]: 'Nothing was found for this.',
   [ErrorCode.MethodNotAllowed]: 'The server does not allow this kind of request here.',

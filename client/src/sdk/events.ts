@@ -5,7 +5,7 @@
 import type { ConnectionState } from './connectionState';
 import type { EarshotError } from './errors';
 import type { ConversationState } from './model/conversationState';
-import type { AgentInfo, ChatMessage, EndedEvent, HelpRequestView, Identity, PersonView } from './protocol';
+import type { AgentInfo, ChatMessage, EndedEvent, HealthAlert, HelpRequestView, Identity, PersonView, WatchRefused, WatchView } from './protocol';
 import type { FloorState } from './store/floor';
 import type { LegState } from './transport/VoiceLeg';
 
@@ -47,6 +47,14 @@ export enum EarshotEvent {
   HelpRequested = 'helpRequested',
   /** A help request the user raised, provides or was shown changed (accepted, closed, cancelled). */
   HelpUpdated = 'helpUpdated',
+  /** Supervisors: the pending watches (monitor next call / every call of an agent) changed. */
+  WatchesChanged = 'watchesChanged',
+  /** Supervisors: a watch started monitoring a conversation (in Listen; voice connects by itself). */
+  WatchStarted = 'watchStarted',
+  /** Supervisors: a watch could not start monitoring a conversation (e.g. monitor_limit). */
+  WatchRefused = 'watchRefused',
+  /** Supervisors: a call-health rule rose or cleared on a conversation of their floor (not sent while health alerts are muted). */
+  HealthAlert = 'healthAlert',
   /** The media state of a voice call changed. */
   CallStateChanged = 'callStateChanged',
   /** Every server event, raw, including types this SDK version does not model. */
@@ -73,6 +81,10 @@ export interface EarshotCallbacks {
   [EarshotEvent.FloorChanged]: (floor: FloorState) => void;
   [EarshotEvent.HelpRequested]: (help: HelpRequestView) => void;
   [EarshotEvent.HelpUpdated]: (help: HelpRequestView) => void;
+  [EarshotEvent.WatchesChanged]: (watches: readonly WatchView[]) => void;
+  [EarshotEvent.WatchStarted]: (conversation: ConversationState, watchId: string) => void;
+  [EarshotEvent.WatchRefused]: (refusal: WatchRefused) => void;
+  [EarshotEvent.HealthAlert]: (alert: HealthAlert) => void;
   [EarshotEvent.CallStateChanged]: (conversationId: string, state: LegState) => void;
   [EarshotEvent.ServerEvent]: (type: string, data: unknown) => void;
   [EarshotEvent.Error]: (error: EarshotError) => void;

@@ -71,6 +71,11 @@ export interface AuthResult {
 /** Data of a successful session.resume. */
 export interface ResumeResult extends AuthResult {
   replayed: number;
+  /**
+   * A cluster node took the session over after the node that ran it was
+   * lost: nothing was replayed; the server pushes the current state.
+   */
+  recovered?: boolean;
 }
 
 /** Data of the final, unnumbered session.closed event. */
@@ -149,8 +154,53 @@ export interface AgentView {
   /** "", "monitored" or "coached"; "coached" whenever a supervisor whispers. */
   monitoring?: '' | 'monitored' | 'coached';
   supervisors?: string[];
+  /** Set while a PCI pause is on: no supervisor hears the customer. */
+  pci_pause?: PCIPauseView;
   created_at: string;
   answered_at?: string;
+}
+
+/** A PCI pause (conversation.pci): the agent and supervisors see it, the customer never does. */
+export interface PCIPauseView {
+  since: string;
+  /** Who paused: the agent, or a barged-in supervisor. */
+  by: PersonView;
+  /** When the server resumes by itself (policy.pci_pause_max); absent without a maximum. */
+  resumes_at?: string;
+}
+
+/** How many conversations a watch monitors. */
+export type WatchScope = 'next' | 'all';
+
+/** A pending watch (monitor next call / continuous monitoring) of this supervisor session. */
+export interface WatchView {
+  watch_id: string;
+  agent: UserRef;
+  scope: WatchScope;
+  reason?: string;
+  created_at: string;
+}
+
+/** Payload of monitor.watch_started. */
+export interface WatchStarted {
+  watch_id: string;
+  conversation: SupervisorView;
+  /** Voice: send monitor.connect with an SDP offer to hear it. */
+  connect: boolean;
+}
+
+/** Payload of monitor.watch_refused. */
+export interface WatchRefused {
+  watch_id: string;
+  conversation_id: string;
+  code: string;
+  message: string;
+}
+
+/** Payload of monitor.watch_ended: used, cancelled or privileges_revoked. */
+export interface WatchEnded {
+  watch_id: string;
+  reason: string;
 }
 
 /** A user reference. */
@@ -185,6 +235,70 @@ export interface FloorConversation {
   monitors: MonitorView[];
   /** The conversation's active help request, if any. */
   help?: HelpBadge;
+  /** Set while a PCI pause is on: shown as "paused (PCI)"; no supervisor hears the customer. */
+  pci_pause?: PCIPauseView;
+  /** Live call health from audio levels (voice, once answered; docs/call-health.md). */
+  health?: HealthView;
+}
+
+/** A party's audio as call health reads it. */
+export type PartyHealthState = 'talking' | 'quiet' | 'held' | 'muted' | 'no_audio';
+
+/** Call-health alert rules. */
+export type HealthRule = 'long_silence' | 'over_talk' | 'agent_talk_ratio' | 'raised_voice';
+
+/** One audible party's health. */
+export interface PartyHealth {
+  role: PartyRole;
+  name: string;
+  state: PartyHealthState;
+  talk_s: number;
+  /** Mean RFC 6464 level over the last second, -127 (silence) to 0. */
+  level_dbov: number;
+}
+
+/** A voice call's live health; whole seconds, updated at most once a second. */
+export interface HealthView {
+  parties: PartyHealth[];
+  customer_talk_s: number;
+  agent_talk_s: number;
+  silence_s: number;
+  longest_silence_s: number;
+  over_talk_s: number;
+  over_talk_count: number;
+  /** Rules raised now. */
+  alerts: HealthRule[];
+}
+
+/** Who talked in each of the last 60 seconds ('1'), oldest first. */
+export interface PartyTimeline {
+  role: PartyRole;
+  name: string;
+  talked: string;
+}
+
+/** Payload of health.alert: a rule raised (active) or cleared. */
+export interface HealthAlert {
+  conversation_id: string;
+  rule: HealthRule;
+  active: boolean;
+  at: string;
+  value: number;
+  queue: string;
+  agent?: UserRef;
+  customer?: UserRef;
+}
+
+/** The response of health.settings. */
+export interface HealthSettings {
+  enabled: boolean;
+  muted: boolean;
+  long_silence_s: number;
+  over_talk_share: number;
+  agent_talk_share: number;
+  min_talk_s: number;
+  raised_level_dbov: number;
+  raised_for_s: number;
 }
 
 /** Help request statuses. */
@@ -235,6 +349,8 @@ export interface HelpAccepted {
  */
 export interface SupervisorView extends FloorConversation {
   mode: Mode;
+  /** With health: the last minute of who talked. */
+  timeline?: PartyTimeline[];
 }
 
 /** One row of the supervisors' agents list (also an agent's own state). */
@@ -283,6 +399,9 @@ export const ServerEvent = {
   ChatMessage: 'chat.message',
   AgentState: 'agent.state',
   MonitorEnded: 'monitor.ended',
+  MonitorWatchStarted: 'monitor.watch_started',
+  MonitorWatchRefused: 'monitor.watch_refused',
+  MonitorWatchEnded: 'monitor.watch_ended',
   FloorConversation: 'floor.conversation',
   FloorConversationRemoved: 'floor.conversation_removed',
   FloorAgent: 'floor.agent',
@@ -291,6 +410,7 @@ export const ServerEvent = {
   MonitorSlots: 'monitor.slots',
   ConversationIncoming: 'conversation.incoming',
   MediaReoffer: 'media.reoffer',
+  HealthAlert: 'health.alert',
   SessionClosed: 'session.closed',
 } as const;
 
@@ -310,6 +430,9 @@ export interface ServerEventPayloads {
   'chat.message': ChatMessage;
   'agent.state': AgentInfo;
   'monitor.ended': EndedEvent;
+  'monitor.watch_started': WatchStarted;
+  'monitor.watch_refused': WatchRefused;
+  'monitor.watch_ended': WatchEnded;
   'floor.conversation': FloorConversation;
   'floor.conversation_removed': EndedEvent;
   'floor.agent': AgentInfo;
@@ -317,6 +440,7 @@ export interface ServerEventPayloads {
   'help.updated': HelpRequestView;
   'monitor.slots': SlotsEvent;
   'conversation.incoming': CustomerView;
+  'health.alert': HealthAlert;
   'session.closed': SessionClosed;
 }
 
@@ -338,6 +462,7 @@ export interface Requests {
   'conversation.hold': { req: { conversation_id: string; on: boolean }; res: Record<string, never> };
   'conversation.mute': { req: { conversation_id: string; on: boolean }; res: { conversation: ConversationView } };
   'conversation.talk_back': { req: { conversation_id: string; on: boolean }; res: Record<string, never> };
+  'conversation.pci': { req: { conversation_id: string; on: boolean }; res: { conversation: AgentView | SupervisorView } };
   'conversation.transfer': { req: { conversation_id: string; to_agent: string }; res: Record<string, never> };
   'conversation.transfer_targets': { req: { conversation_id: string }; res: { agents: TransferTarget[] } };
   'conversation.dial': { req: { customer_id: string; channel: Channel; offer?: string }; res: { conversation: AgentView; answer: string } };
@@ -347,12 +472,18 @@ export interface Requests {
   'monitor.set_mode': { req: { conversation_id: string; mode: Exclude<Mode, 'unknown'> }; res: { conversation: SupervisorView; mode: Mode } };
   'monitor.leave': { req: { conversation_id: string }; res: Record<string, never> };
   'monitor.take_over': { req: { conversation_id: string }; res: { conversation: AgentView } };
+  'monitor.watch': { req: { agent: string; scope: WatchScope; reason?: string }; res: { watch: WatchView } };
+  'monitor.unwatch': { req: { watch_id: string }; res: Record<string, never> };
+  'monitor.watches': { req: Record<string, never>; res: { watches: WatchView[] } };
+  'monitor.connect': { req: { conversation_id: string; offer: string }; res: { answer: string } };
   'help.raise': { req: { conversation_id: string; reason: string; comment?: string }; res: { help_request: HelpRequestView } };
   'help.accept': { req: { help_request_id: string }; res: HelpAccepted };
   'help.cancel': { req: { help_request_id: string }; res: { help_request: HelpRequestView } };
   'help.close': { req: { help_request_id: string }; res: { help_request: HelpRequestView } };
   'help.list': { req: Record<string, never>; res: { help_requests: HelpRequestView[]; muted: boolean } };
   'help.mute': { req: { on: boolean }; res: { muted: boolean } };
+  'health.settings': { req: Record<string, never>; res: HealthSettings };
+  'health.mute': { req: { on: boolean }; res: { muted: boolean } };
 }
 
 /** A request type the SDK knows. */

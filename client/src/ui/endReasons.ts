@@ -12,6 +12,7 @@ const reasons: Record<string, string> = {
   privileges_revoked: 'Your permissions changed, so this ended.',
   shutdown: 'The server is restarting.',
   supervisor_dropped: 'Your connection was lost.',
+  not_connected: 'Your audio did not connect in time after the watch started.',
   offer_withdrawn: 'The offer was withdrawn.',
   connection_lost: 'The connection to the server was lost.',
   signed_in_elsewhere: 'You signed in elsewhere; it continues there.',

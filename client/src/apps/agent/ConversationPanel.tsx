@@ -36,6 +36,11 @@ export function ConversationPanel({ c, client, notices }: { c: ConversationState
           ))}
           {v.muted && <span class="badge">You are muted</span>}
           {v.talk_back && <span class="badge talkback">Talking to your coach only</span>}
+          {v.pci_pause && (
+            <span class="badge pci" data-testid="pci-indicator">
+              Paused (PCI): supervisors do not hear the customer
+            </span>
+          )}
         </div>
         {voice && c.call && (
           <div class="meters">
@@ -52,6 +57,18 @@ export function ConversationPanel({ c, client, notices }: { c: ConversationState
           {voice && (
             <button type="button" aria-pressed={v.held} disabled={notices.busy} onClick={() => void notices.run(() => client.hold(c.id, !v.held))}>
               {v.held ? 'Resume' : 'Hold'}
+            </button>
+          )}
+          {voice && v.state === 'active' && (
+            <button
+              type="button"
+              aria-pressed={!!v.pci_pause}
+              data-testid="pci-button"
+              title="While the customer gives card details: no supervisor hears the customer"
+              disabled={notices.busy}
+              onClick={() => void notices.run(() => client.pciPause(c.id, !v.pci_pause))}
+            >
+              {v.pci_pause ? 'Resume monitoring (PCI)' : 'Pause for payment (PCI)'}
             </button>
           )}
           <button type="button" class="danger" disabled={notices.busy} onClick={() => void notices.run(() => client.end(c.id))}>

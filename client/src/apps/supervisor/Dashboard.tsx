@@ -1,15 +1,21 @@
 /** The live ongoing-conversations dashboard. */
+import { useState } from 'preact/hooks';
 import { floor, modeLabel, type EarshotClient, type FloorConversation } from '../../sdk';
 import { Elapsed, EyeIcon } from '../../ui/widgets';
+import { HealthAlerts, TalkingNow, secs } from './Health';
 
 export function Dashboard({ client, monitoredId, busy, onMonitor }: { client: EarshotClient; monitoredId: string | undefined; busy: boolean; onMonitor: (id: string) => void }) {
-  const rows = floor.sortedConversations(client.floor);
+  const [byAttention, setByAttention] = useState(false);
+  const rows = byAttention ? floor.sortedByAttention(client.floor) : floor.sortedConversations(client.floor);
   const me = client.identity?.user_id;
   return (
     <section class="panel dashboard" aria-labelledby="dash-title">
       <h2 id="dash-title">
         Ongoing conversations <span class="count">({rows.length})</span>
       </h2>
+      <label class="sort-toggle">
+        <input type="checkbox" checked={byAttention} data-testid="sort-attention" onChange={(e) => setByAttention((e.target as HTMLInputElement).checked)} /> Needs attention first
+      </label>
       <div class="table-wrap">
         <table>
           <thead>
@@ -20,6 +26,10 @@ export function Dashboard({ client, monitoredId, busy, onMonitor }: { client: Ea
               <th scope="col">Queue</th>
               <th scope="col">Duration</th>
               <th scope="col">Status</th>
+              <th scope="col">Talking</th>
+              <th scope="col" title="Talk time customer : agent">Ratio C:A</th>
+              <th scope="col">Longest silence</th>
+              <th scope="col">Over-talk</th>
               <th scope="col">Monitored by</th>
               <th scope="col">
                 <span class="visually-hidden">Actions</span>
@@ -29,7 +39,7 @@ export function Dashboard({ client, monitoredId, busy, onMonitor }: { client: Ea
           <tbody>
             {rows.length === 0 && (
               <tr>
-                <td colSpan={8} class="empty">
+                <td colSpan={12} class="empty">
                   No ongoing conversations in your teams.
                 </td>
               </tr>
@@ -59,13 +69,25 @@ function Row({ r, mine, me, busy, onMonitor }: { r: FloorConversation; mine: boo
       <td>
         <span class={`badge conv-${r.state}`}>{r.state}</span>
         {r.held && <span class="badge">on hold</span>}
+        {r.pci_pause && (
+          <span class="badge pci" data-testid="pci-badge" title={`Paused by ${r.pci_pause.by.name}: supervisors do not hear the customer`}>
+            paused (PCI)
+          </span>
+        )}
         {r.transferred && <span class="badge">transferred</span>}
         {r.help && (
           <span class={`badge help-badge help-${r.help.status}`} data-testid="help-badge">
             {r.help.status === 'open' ? 'Help requested' : `Helped by ${r.help.provided_by?.name ?? 'a supervisor'}`}
           </span>
         )}
+        <HealthAlerts h={r.health} />
       </td>
+      <td>
+        <TalkingNow h={r.health} />
+      </td>
+      <td>{r.health ? floor.talkRatio(r.health) : '–'}</td>
+      <td>{r.health ? secs(r.health.longest_silence_s) : '–'}</td>
+      <td>{r.health ? `${secs(r.health.over_talk_s)} (${r.health.over_talk_count}×)` : '–'}</td>
       <td class="monitors">
         {r.monitors.length === 0
           ? '–'

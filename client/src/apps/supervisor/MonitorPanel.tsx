@@ -2,6 +2,7 @@
 import { modeLabel, slotLabel, type ConversationState, type EarshotClient, type Mode, type SupervisorView } from '../../sdk';
 import type { Notices } from '../../ui/notices';
 import { Elapsed, LevelMeter } from '../../ui/widgets';
+import { HealthPanel } from './Health';
 
 const modes: { mode: Exclude<Mode, 'unknown'>; hint: string }[] = [
   { mode: 'listen', hint: 'You hear both; nobody hears you.' },
@@ -48,6 +49,12 @@ export function MonitorPanel({
         <Elapsed since={me?.since} />
       </p>
       {me?.reason && <p class="muted">Reason: {me.reason}</p>}
+      {v.pci_pause && (
+        <p class="status-line pci" role="status" data-testid="pci-status">
+          Paused (PCI) by {v.pci_pause.by.name}: you do not hear the customer while a payment is taken
+          {v.pci_pause.resumes_at ? ` (resumes by itself at ${new Date(v.pci_pause.resumes_at).toLocaleTimeString()})` : ''}.
+        </p>
+      )}
       <div class="segmented modes" role="group" aria-label="Monitoring mode">
         {modes.map((m) => (
           <button key={m.mode} type="button" aria-pressed={v.mode === m.mode} title={m.hint} disabled={notices.busy} onClick={() => set(m.mode)}>
@@ -67,10 +74,16 @@ export function MonitorPanel({
           <LevelMeter id="sup-mic" label={v.mode === 'listen' ? 'Your microphone (off in Listen)' : 'Your microphone'} read={() => (call.microphoneEnabled ? call.audio.localLevel() : 0)} />
         </div>
       )}
+      <HealthPanel h={v.health} timeline={v.timeline} />
       <div class="button-row">
         <button type="button" aria-pressed={v.mode === 'listen'} disabled={notices.busy} onClick={() => void notices.run(() => client.mute(c.id, v.mode !== 'listen'))}>
           {v.mode === 'listen' ? 'Unmute (barge in)' : 'Mute (back to Listen)'}
         </button>
+        {v.mode === 'barge' && v.channel === 'voice' && (
+          <button type="button" aria-pressed={!!v.pci_pause} data-testid="sup-pci-button" disabled={notices.busy} onClick={() => void notices.run(() => client.pciPause(c.id, !v.pci_pause))}>
+            {v.pci_pause ? 'Resume (PCI)' : 'Pause for payment (PCI)'}
+          </button>
+        )}
         <button type="button" disabled={notices.busy} onClick={() => void notices.run(() => client.takeOver(c.id))}>
           Take over
         </button>

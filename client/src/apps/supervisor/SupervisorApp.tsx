@@ -15,6 +15,7 @@ import { ConversationPanel } from '../agent/ConversationPanel';
 import { AgentsList } from './AgentsList';
 import { ChatView } from './ChatView';
 import { Dashboard } from './Dashboard';
+import { healthRuleText } from './Health';
 import { MonitorPanel } from './MonitorPanel';
 
 export function SupervisorApp({ client, signOut }: AppProps) {
@@ -25,9 +26,17 @@ export function SupervisorApp({ client, signOut }: AppProps) {
       if (c.part === 'supervisor' && ended.reason !== 'left') notices.info(`Monitoring ended: ${endReasonText(ended.reason)}`);
     });
     const offHelp = client.on(EarshotEvent.HelpRequested, (h) => notices.info(`${h.agent.name} asks for help: ${h.reason}`));
+    const offWatch = client.on(EarshotEvent.WatchStarted, (c) => notices.info(`Watch started: now listening to ${(c.view as { agent?: { name: string } }).agent?.name ?? 'the agent'}'s call`));
+    const offRefused = client.on(EarshotEvent.WatchRefused, (r) => notices.info(`A watch could not start monitoring: ${r.message}`));
+    const offHealth = client.on(EarshotEvent.HealthAlert, (a) => {
+      if (a.active) notices.info(`${healthRuleText(a.rule)}: ${a.customer?.name ?? 'customer'} with ${a.agent?.name ?? 'agent'}`);
+    });
     return () => {
       offEnded();
       offHelp();
+      offWatch();
+      offRefused();
+      offHealth();
     };
   }, [client]);
   const me = client.identity;
@@ -62,7 +71,7 @@ export function SupervisorApp({ client, signOut }: AppProps) {
       <NoticeList notices={notices} />
       <main class="console-grid">
         <Dashboard client={client} monitoredId={monitored?.id} busy={notices.busy} onMonitor={(id) => void monitor(id)} />
-        <AgentsList client={client} monitoredId={monitored?.id} notices={notices} onMonitor={(id) => void monitor(id)} />
+        <AgentsList client={client} monitoredId={monitored?.id} notices={notices} onMonitor={(id) => void monitor(id)} reason={reason} />
         {takenOver.length > 0 ? (
           <div class="taken-over">
             {takenOver.map((c) => (

@@ -63,6 +63,12 @@ export interface SessionInfo {
   resumed: boolean;
   /** True when a previous session was lost and this is a new one (state must be reloaded). */
   replacedLostSession: boolean;
+  /**
+   * True when the session resumed on a cluster node that took it over from
+   * a lost one: the calls go on, but what was missed meanwhile could not be
+   * replayed (reload lists such as the floor).
+   */
+  recovered?: boolean;
 }
 
 /** Callbacks of the signal layer. */
@@ -336,7 +342,7 @@ export class SignalClient extends TypedEmitter<SignalCallbacks> {
         s.resumeToken = res.resume_token; // rotated on every resume
         s.graceMs = res.resume_grace_ms;
         this.adopt(ws, res);
-        this.emit('session', { auth: res, resumed: true, replacedLostSession: false });
+        this.emit('session', { auth: res, resumed: true, replacedLostSession: false, recovered: res.recovered === true });
       },
     );
   }

@@ -50,6 +50,35 @@ export function sortedConversations(s: FloorState): FloorConversation[] {
   return [...s.conversations.values()].sort((a, b) => a.created_at.localeCompare(b.created_at) || a.conversation_id.localeCompare(b.conversation_id));
 }
 
+/**
+ * How much a conversation needs a supervisor's attention, highest first:
+ * an open help request, then each raised health alert, then the current
+ * silence and over-talk as tie-breakers. Rows without health score 0.
+ */
+export function attentionScore(c: FloorConversation): number {
+  let score = 0;
+  if (c.help?.status === 'open') score += 1000;
+  const h = c.health;
+  if (h) score += 100 * h.alerts.length + Math.min(h.silence_s, 99) / 10 + Math.min(h.over_talk_count, 9) / 100;
+  return score;
+}
+
+/** Conversations that need attention first (attentionScore), then oldest first. */
+export function sortedByAttention(s: FloorState): FloorConversation[] {
+  return sortedConversations(s).sort((a, b) => attentionScore(b) - attentionScore(a));
+}
+
+/**
+ * The talk ratio customer : agent as whole percents ("40:60"), or "–"
+ * before anyone talked.
+ */
+export function talkRatio(h: { customer_talk_s: number; agent_talk_s: number }): string {
+  const total = h.customer_talk_s + h.agent_talk_s;
+  if (total === 0) return '–';
+  const c = Math.round((100 * h.customer_talk_s) / total);
+  return `${c}:${100 - c}`;
+}
+
 /** Agents by name. */
 export function sortedAgents(s: FloorState): AgentInfo[] {
   return [...s.agents.values()].sort((a, b) => a.name.localeCompare(b.name) || a.user_id.localeCompare(b.user_id));
