@@ -257,7 +257,9 @@ type TransferParams struct {
 	ToAgent        auth.UserID
 }
 
-// Transfer hands the conversation to another Ready agent of the tenant. The
+// Transfer hands the conversation to another Ready agent of the tenant who
+// shares a team with the transferring party (any team if
+// Policy.TransferAnyTeam; see TransferTargets). The
 // current agent is released at once (blind transfer); a barged-in supervisor
 // may transfer too, and leaves with it.
 func (c *Center) Transfer(cl Client, p TransferParams) error {
@@ -310,6 +312,9 @@ func (c *Center) transferCheckLocked(cl Client, p TransferParams) (*Conversation
 	cur := conv.agent()
 	if cur != nil && cur.user == target.key {
 		return nil, nil, nil, refuse(ErrAgentUnavailable, "the conversation is already with that agent")
+	}
+	if !c.transferAllowedLocked(me, target) {
+		return nil, nil, nil, refuse(ErrTransferOtherTeam, "%s is in none of your teams", target.name)
 	}
 	if target.client == nil || !target.available || target.conv != nil {
 		return nil, nil, nil, refuse(ErrAgentUnavailable, "%s is %s", target.name, target.state())

@@ -9,6 +9,7 @@ import (
 
 	"github.com/earshot/earshot/auth"
 	"github.com/earshot/earshot/media"
+	"github.com/earshot/earshot/store"
 )
 
 // QueueConfig names a queue and the team whose agents answer it.
@@ -35,6 +36,9 @@ type Params struct {
 	// Mirror, if set, is told the state of every live conversation after
 	// each change (a cluster's conversation directory). Nil on a single node.
 	Mirror Mirror
+	// HelpMutes are the supervisors who muted help alerts, as the store
+	// kept them (store.Store.HelpMutes): mutes survive a restart.
+	HelpMutes []store.HelpMute
 	// RecordingDir is the root of the recordings (one directory each);
 	// "" disables recording whatever the policy says.
 	RecordingDir string
@@ -113,6 +117,14 @@ func New(p Params) (*Center, error) {
 		customers:       make(map[userKey]*Conversation),
 		customerClients: make(map[userKey]Client),
 		supervisors:     make(map[string]Client),
+	}
+	for _, m := range p.HelpMutes {
+		if m.Muted {
+			if c.help.muted == nil {
+				c.help.muted = map[userKey]bool{}
+			}
+			c.help.muted[userKey{tenant: m.Tenant, user: m.User}] = true
+		}
 	}
 	c.startHealth()
 	return c, nil

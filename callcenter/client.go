@@ -14,6 +14,15 @@ type Client interface {
 	Push(event string, data any) error
 }
 
+// Supersedable is implemented by clients the domain can end because a newer
+// session of the same user took their place (signaling's sessions: they close
+// with the reason "signed_in_elsewhere"). The domain calls Superseded after
+// its locks are released; it must not call back into the domain
+// synchronously.
+type Supersedable interface {
+	Superseded()
+}
+
 // userKey identifies a user across the whole server: user ids are only
 // unique within a tenant.
 type userKey struct {

@@ -97,6 +97,8 @@ type participant struct {
 	// lastView is the JSON of the last conversation view pushed to this party,
 	// so that it is told only of changes it may see.
 	lastView string
+	// lastSlots is the JSON of the last slot map pushed (supervisors).
+	lastSlots string
 }
 
 // stopOfferTimer cancels the pending offer (or ringing) timeout, if any.

@@ -47,6 +47,7 @@ var (
 	ErrQueueNotFound         = &Error{Code: "queue_not_found", Message: "no such queue"}
 	ErrAgentNotFound         = &Error{Code: "agent_not_found", Message: "no such agent"}
 	ErrAgentUnavailable      = &Error{Code: "agent_unavailable", Message: "the agent is not ready"}
+	ErrTransferOtherTeam     = &Error{Code: "transfer_other_team", Message: "the transfer target is in none of your teams"}
 	ErrNotParticipant        = &Error{Code: "not_participant", Message: "you do not take part in this conversation"}
 	ErrNotAllowedInMode      = &Error{Code: "not_allowed_in_mode", Message: "your monitoring mode does not allow this"}
 	ErrAlreadyInConversation = &Error{Code: "already_in_conversation", Message: "you are already in a conversation"}

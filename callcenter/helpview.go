@@ -153,7 +153,8 @@ func (c *Center) HelpRequests(cl Client) (HelpList, error) {
 }
 
 // MuteHelp mutes (on) or unmutes a supervisor's help alerts. It is the
-// supervisor's own setting, kept while the server runs, for all its sessions.
+// supervisor's own setting, for all its sessions, committed to the store with
+// its audit event (so it survives a restart: Params.HelpMutes).
 func (c *Center) MuteHelp(cl Client, on bool) (bool, error) {
 	id := cl.Identity()
 	err := c.audited("", func() (store.Batch, error) {
@@ -163,8 +164,10 @@ func (c *Center) MuteHelp(cl Client, on bool) (bool, error) {
 		if c.help.muted[keyOf(id)] == on {
 			return store.Batch{}, nil
 		}
-		return audit(c.eventLocked(auditFact{actor: keyOf(id), name: id.Name, role: auth.RoleSupervisor.String(),
-			action: AuditHelpMute, details: map[string]any{"on": on}})), nil
+		b := audit(c.eventLocked(auditFact{actor: keyOf(id), name: id.Name, role: auth.RoleSupervisor.String(),
+			action: AuditHelpMute, details: map[string]any{"on": on}}))
+		b.HelpMutes = []store.HelpMute{{Tenant: id.Tenant, User: id.Subject, Muted: on, At: c.now()}}
+		return b, nil
 	}, func(*outbox) error {
 		if c.help.muted == nil {
 			c.help.muted = map[userKey]bool{}

@@ -29,6 +29,10 @@ type MediaGroup interface {
 	RemoveLeg(id media.LegID) error
 	// SetRoutes replaces the routing atomically. On error nothing changed.
 	SetRoutes(routes []media.Route) error
+	// Slots returns which leg each of listener's receive slots carries, as
+	// the last SetRoutes left them (media.Group.Slots): announced to
+	// monitoring supervisors (monitor.slots).
+	Slots(listener media.LegID) []media.LegID
 	// Close closes every leg and the group.
 	Close()
 	// StartRecording, StopRecording and ExcludeFromRecording are

@@ -24,6 +24,11 @@ type Policy struct {
 	// OfferTimeout is how long an agent has to accept an offered conversation
 	// before it is re-queued and the agent set Not Ready.
 	OfferTimeout time.Duration `yaml:"offer_timeout"`
+	// TransferAnyTeam lets agents (and barged supervisors) transfer to a
+	// Ready agent of any team of the tenant. Off, the target must share a
+	// team with the transferring party, so the conversation stays with
+	// supervisors who may monitor it.
+	TransferAnyTeam bool `yaml:"transfer_any_team"`
 	// MaxChatMessageBytes bounds one chat message.
 	MaxChatMessageBytes int `yaml:"max_chat_message_bytes"`
 	// Recording says which voice conversations are recorded and who may
@@ -54,6 +59,7 @@ func DefaultPolicy() Policy {
 		NotifyAgent:            false,
 		NotifyAgentNames:       false,
 		OfferTimeout:           30 * time.Second,
+		TransferAnyTeam:        false,
 		MaxChatMessageBytes:    4000,
 		Recording:              RecordingPolicy{Mode: RecordOff},
 		PCIPauseMax:            10 * time.Minute,

@@ -76,7 +76,16 @@ func (c *Center) attachAgentLocked(ob *outbox, cl Client, id auth.Identity) {
 		c.agents[k] = a
 	}
 	// A newer session of the same agent takes over the desk, and is told
-	// its state even if nothing else changed.
+	// its state even if nothing else changed. The older session is told it
+	// was signed in elsewhere and ends, rather than lingering as a desk that
+	// silently no longer works (and a tab that would fight back by
+	// reconnecting).
+	if old := a.client; old != nil && old != cl {
+		if s, ok := old.(Supersedable); ok {
+			ob.after(s.Superseded)
+		}
+		c.log.Info("agent signed in elsewhere", "agent", k.user, "old_session", old.ID(), "session", cl.ID())
+	}
 	a.client, a.name, a.teams, a.lastSent = cl, id.Name, teamsOf(id), ""
 	if a.conv != nil {
 		if p := a.conv.partyOfUser(k); p != nil {

@@ -37,6 +37,7 @@ func (c *Center) publishNowLocked(ob *outbox, conv *Conversation) {
 			ob.push(p.client, EventConversationUpdated, v)
 		}
 	}
+	c.publishSlotsLocked(ob, conv)
 	c.publishFloorLocked(ob, conv)
 }
 

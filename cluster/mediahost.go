@@ -89,12 +89,32 @@ func (h *mediaHost) serve(m *nats.Msg) {
 		if req.Op == opAddLeg && rep.Error == "" {
 			rep.Answer = h.answer(req)
 		}
+		if req.Op == opSetRoutes && rep.Error == "" {
+			rep.Slots = h.slots(req)
+		}
 	}
 	if m.Reply != "" {
 		if err := m.Respond(mustJSON(rep)); err != nil {
 			h.log.Debug("media reply", "op", req.Op, "err", err)
 		}
 	}
+}
+
+// slots is every routed listener's slot table of the group just routed.
+func (h *mediaHost) slots(req mediaRequest) map[media.LegID][]media.LegID {
+	h.mu.Lock()
+	hg := h.groups[req.Group]
+	h.mu.Unlock()
+	if hg == nil {
+		return nil
+	}
+	out := map[media.LegID][]media.LegID{}
+	for _, r := range req.Routes {
+		if _, ok := out[r.Listener]; !ok {
+			out[r.Listener] = hg.g.Slots(r.Listener)
+		}
+	}
+	return out
 }
 
 // answer is the answer of the leg just added (do stored it).

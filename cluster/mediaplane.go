@@ -308,6 +308,9 @@ type remoteGroup struct {
 	mu   sync.Mutex
 	legs map[media.LegID]*remoteLeg
 	lost bool
+	// slots are the listeners' slot tables the media node reported after
+	// the last SetRoutes.
+	slots map[media.LegID][]media.LegID
 	// levels are the latest counters the media host reported (Levels).
 	levels []media.LegLevels
 }
@@ -365,8 +368,24 @@ func (g *remoteGroup) SetRoutes(routes []media.Route) error {
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), requestTimeout)
 	defer cancel()
-	_, err := g.plane.request(ctx, g.node, mediaRequest{Op: opSetRoutes, Group: g.id, Routes: wr})
+	rep, err := g.plane.request(ctx, g.node, mediaRequest{Op: opSetRoutes, Group: g.id, Routes: wr})
+	if err == nil {
+		g.mu.Lock()
+		g.slots = rep.Slots
+		g.mu.Unlock()
+	}
 	return err
+}
+
+// Slots returns listener's slot table as the media node reported it after
+// the last SetRoutes (all silent before any, or for an unrouted leg).
+func (g *remoteGroup) Slots(listener media.LegID) []media.LegID {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	// Every node of a cluster runs the same media.slots.
+	out := make([]media.LegID, g.plane.local.SFU.Config().Slots)
+	copy(out, g.slots[listener])
+	return out
 }
 
 func (g *remoteGroup) Close() {

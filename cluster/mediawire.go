@@ -125,11 +125,14 @@ type wireRoute struct {
 
 // mediaReply answers a mediaRequest: Error is a code of remoteCodes.
 type mediaReply struct {
-	Answer  string        `json:"answer,omitempty"`
-	Legs    []media.LegID `json:"legs,omitempty"`
-	Files   []wireFile    `json:"files,omitempty"`
-	Error   string        `json:"error,omitempty"`
-	Message string        `json:"message,omitempty"`
+	Answer string        `json:"answer,omitempty"`
+	Legs   []media.LegID `json:"legs,omitempty"`
+	// Slots is every listener's slot table after a set_routes (which leg
+	// each receive slot carries, "" for silent), for monitor.slots.
+	Slots   map[media.LegID][]media.LegID `json:"slots,omitempty"`
+	Files   []wireFile                    `json:"files,omitempty"`
+	Error   string                        `json:"error,omitempty"`
+	Message string                        `json:"message,omitempty"`
 }
 
 // legEnded is a media host's report that a leg of a group ended.

@@ -172,6 +172,18 @@ func (g *Group) SetRoutes(routes []Route) error {
 	return nil
 }
 
+// Slots returns which speaker each of listener's receive slots carries now
+// (entry i is slot i; "" for a silent slot), a copy with one entry per
+// slot. A leg not in the group, or not routed yet, has every slot silent.
+// The domain announces this map so that clients need not infer it.
+func (g *Group) Slots(listener LegID) []LegID {
+	g.mu.Lock()
+	defer g.mu.Unlock()
+	out := make([]LegID, g.sfu.cfg.Slots)
+	copy(out, g.tables[listener])
+	return out
+}
+
 // applyLocked plans routes and, if valid, carries the plan out: first each
 // slot's allowed source (the authority every write checks), then each
 // speaker's destination list. It returns the slots whose source changed.

@@ -189,5 +189,14 @@ func TestSetRoutesErrors(t *testing.T) {
 		if want := (slotTable{"S1", "S2", "S3"}); !slices.Equal(got, want) {
 			t.Fatalf("L slots %q, want %q", got, want)
 		}
+		if got := g.Slots("L"); !slices.Equal(got, []LegID{"S1", "S2", "S3"}) {
+			t.Fatalf("Slots(L) = %q", got)
+		}
+		if got := g.Slots("S4"); !slices.Equal(got, []LegID{"", "", ""}) {
+			t.Fatalf("Slots of an unrouted leg = %q", got)
+		}
+		if got := g.Slots("ghost"); len(got) != 3 || got[0] != "" {
+			t.Fatalf("Slots of an unknown leg = %q", got)
+		}
 	})
 }

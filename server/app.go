@@ -75,8 +75,15 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		}
 		mirror, plane = a.node.Conversations(), a.node.Media()
 	}
+	mutes, err := a.storage.store.HelpMutes(ctx)
+	if err != nil {
+		a.closeCluster(context.Background())
+		a.storage.close()
+		_ = a.sfu.Close()
+		return nil, fmt.Errorf("store: %w", err)
+	}
 	a.center, err = callcenter.New(callcenter.Params{Policy: cfg.Policy, Queues: cfg.Queues, SFU: a.sfu, Media: plane, Auditor: a.storage.writer, Mirror: mirror,
-		RecordingDir: cfg.recordingRoot(), Logger: log.With("component", "callcenter")})
+		HelpMutes: mutes, RecordingDir: cfg.recordingRoot(), Logger: log.With("component", "callcenter")})
 	if err != nil {
 		a.closeCluster(context.Background())
 		a.storage.close()
@@ -89,6 +96,7 @@ func newApp(ctx context.Context, cfg Config, log *slog.Logger) (*app, error) {
 		ObserveModeSwitch: func(d time.Duration) { observe(d) },
 	})
 	a.sig = signaling.NewServer(signaling.ServerParams{Config: cfg.Signaling, Verifier: verifier, Handler: disp, Logger: log.With("component", "signaling"), Hosts: a.hosts,
+		MediaSlots: a.sfu.Config().Slots,
 		ICEServers: func(id auth.Identity) []iceservers.Server {
 			return iceservers.For(cfg.ICEServers, string(id.Tenant)+"/"+string(id.Subject), time.Now())
 		},

@@ -204,9 +204,14 @@ func TestClusterOfThreeNodes(t *testing.T) {
 	var bargeFrom, bargeTo uint32
 	t.Run("listen whisper barge listen", func(t *testing.T) {
 		var mon startResp
+		mark := sup.sig.Mark()
 		sup.do(t, "monitor.start", map[string]string{"conversation_id": id, "reason": "cluster test", "offer": sup.offer(t)}, &mon)
 		sup.connect(t, mon.Answer)
 		a.waitLegs(t, 3)
+		// The slot map of a group on another node comes over the media
+		// wire, and matches what arrives on each slot.
+		m := waitSlots(t, sup, mark, id, []string{"carla", "alex", ""})
+		checkSlotsCarry(t, sup, m, map[string]*party{"carla": cust, "alex": agent}, n)
 		s0 := sup.seq()
 		sup.hearsAfter(t, cust, cust.seq(), n)
 		sup.hearsAfter(t, agent, agent.seq(), n)

@@ -185,6 +185,7 @@ func settings() []setting {
 		{"max-barge-participants", "EARSHOT_MAX_BARGE_PARTICIPANTS", "participants in a barged conversation", num(func(c *Config) *int { return &c.Policy.MaxBargeParticipants })},
 		{"notify-agent", "EARSHOT_NOTIFY_AGENT", "tell agents they are monitored", boolean(func(c *Config) *bool { return &c.Policy.NotifyAgent })},
 		{"notify-agent-names", "EARSHOT_NOTIFY_AGENT_NAMES", "include the supervisor's name in that notice", boolean(func(c *Config) *bool { return &c.Policy.NotifyAgentNames })},
+		{"transfer-any-team", "EARSHOT_TRANSFER_ANY_TEAM", "allow transfers to agents outside the transferring party's teams", boolean(func(c *Config) *bool { return &c.Policy.TransferAnyTeam })},
 		{"offer-timeout", "EARSHOT_OFFER_TIMEOUT", "how long an agent has to accept", dur(func(c *Config) *time.Duration { return &c.Policy.OfferTimeout })},
 		{"record", "EARSHOT_RECORD", "record voice calls: off, all or queues (see record-queues)", str(func(c *Config) *string { return &c.Policy.Recording.Mode })},
 		{"record-queues", "EARSHOT_RECORD_QUEUES", "comma-separated queues recorded with record=queues", list(func(c *Config) *[]string { return &c.Policy.Recording.Queues })},

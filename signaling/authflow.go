@@ -61,6 +61,9 @@ type authResult struct {
 	// ICEServers are the STUN/TURN servers to put in RTCConfiguration
 	// (absent when the server has none configured).
 	ICEServers []iceservers.Server `json:"ice_servers,omitempty"`
+	// MediaSlots is the number of audio m-lines (receive slots) a voice
+	// offer must have (absent if the server was not told).
+	MediaSlots int `json:"media_slots,omitempty"`
 }
 
 // refreshResult is the data of a successful auth.refresh: the identity and
@@ -156,6 +159,7 @@ func (c *conn) authenticate(req request) *Session {
 		Protocol:      ProtocolVersion,
 		ResumeGraceMS: c.srv.cfg.ResumeGrace.Milliseconds(),
 		ICEServers:    c.srv.iceServersFor(id),
+		MediaSlots:    c.srv.mediaSlots,
 	}))
 	c.sess.Store(sess)
 	sess.mu.Lock()

@@ -61,28 +61,33 @@ const (
 	// bridged to (the one serving the user's tenant) could not be reached
 	// or went away; the client connects again and resumes.
 	CloseReasonNodeUnavailable
+	// CloseReasonSignedInElsewhere: a newer session of the same agent took
+	// the desk over (the domain ended this one). Clients must not reconnect
+	// automatically, or two tabs would take the desk from each other.
+	CloseReasonSignedInElsewhere
 )
 
 var closeReasonNames = [...]string{
-	CloseReasonUnknown:         "unknown",
-	CloseReasonClientClosed:    "client_closed",
-	CloseReasonConnectionLost:  "connection_lost",
-	CloseReasonSlowConsumer:    "slow_consumer",
-	CloseReasonRateLimited:     "rate_limited",
-	CloseReasonFrameTooLarge:   "frame_too_large",
-	CloseReasonBadFrame:        "bad_frame",
-	CloseReasonAuthFailed:      "auth_failed",
-	CloseReasonAuthTimeout:     "auth_timeout",
-	CloseReasonReplaced:        "replaced",
-	CloseReasonShutdown:        "shutdown",
-	CloseReasonGraceExpired:    "grace_expired",
-	CloseReasonTokenExpired:    "token_expired",
-	CloseReasonRefused:         "refused",
-	CloseReasonRevoked:         "revoked",
-	CloseReasonResumeFailed:    "resume_failed",
-	CloseReasonResumeGap:       "resume_gap",
-	CloseReasonInvalidUTF8:     "invalid_utf8",
-	CloseReasonNodeUnavailable: "node_unavailable",
+	CloseReasonUnknown:           "unknown",
+	CloseReasonClientClosed:      "client_closed",
+	CloseReasonConnectionLost:    "connection_lost",
+	CloseReasonSlowConsumer:      "slow_consumer",
+	CloseReasonRateLimited:       "rate_limited",
+	CloseReasonFrameTooLarge:     "frame_too_large",
+	CloseReasonBadFrame:          "bad_frame",
+	CloseReasonAuthFailed:        "auth_failed",
+	CloseReasonAuthTimeout:       "auth_timeout",
+	CloseReasonReplaced:          "replaced",
+	CloseReasonShutdown:          "shutdown",
+	CloseReasonGraceExpired:      "grace_expired",
+	CloseReasonTokenExpired:      "token_expired",
+	CloseReasonRefused:           "refused",
+	CloseReasonRevoked:           "revoked",
+	CloseReasonResumeFailed:      "resume_failed",
+	CloseReasonResumeGap:         "resume_gap",
+	CloseReasonInvalidUTF8:       "invalid_utf8",
+	CloseReasonNodeUnavailable:   "node_unavailable",
+	CloseReasonSignedInElsewhere: "signed_in_elsewhere",
 }
 
 // String returns the wire name ("slow_consumer", ...), used as the close

@@ -34,7 +34,10 @@ type DispatcherParams struct {
 	ObserveModeSwitch func(time.Duration)
 }
 
-var _ Handler = (*Dispatcher)(nil)
+var (
+	_ Handler                 = (*Dispatcher)(nil)
+	_ callcenter.Supersedable = (*Session)(nil)
+)
 
 // NewDispatcher creates the domain handler.
 func NewDispatcher(p DispatcherParams) *Dispatcher {

@@ -196,6 +196,10 @@ func (d *Dispatcher) addConversationRoutes() {
 		}
 		return ok, d.center.Transfer(s, callcenter.TransferParams{ConversationID: r.ConversationID, ToAgent: r.ToAgent})
 	}
+	d.routes["conversation.transfer_targets"] = refRoute(func(s *Session, id callcenter.ConversationID) (any, error) {
+		targets, err := d.center.TransferTargets(s, id)
+		return map[string]any{"agents": targets}, err
+	})
 	d.routes["conversation.candidate"] = func(_ context.Context, s *Session, data json.RawMessage) (any, error) {
 		r, err := decodeCheck[candidateReq](data)
 		if err != nil {

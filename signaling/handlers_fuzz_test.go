@@ -71,17 +71,18 @@ var requestDecoders = map[string]dataDecoder{
 		_, err := callcenter.ParseChannel(r.Channel)
 		return errIf(err, callcenter.ErrBadChannel)
 	}),
-	"conversation.answer":     decodeAs[acceptReq](),
-	"conversation.decline":    decodeAs[conversationRef](),
-	"conversation.end":        decodeAs[conversationRef](),
-	"conversation.transcript": decodeAs[conversationRef](),
-	"conversation.hold":       decodeAs[toggle](),
-	"conversation.mute":       decodeAs[toggle](),
-	"conversation.talk_back":  decodeAs[toggle](),
-	"conversation.transfer":   decodeAs[transferReq](),
-	"conversation.candidate":  decodeAs[candidateReq](),
-	"recording.start":         decodeAs[conversationRef](),
-	"recording.stop":          decodeAs[conversationRef](),
+	"conversation.answer":           decodeAs[acceptReq](),
+	"conversation.decline":          decodeAs[conversationRef](),
+	"conversation.end":              decodeAs[conversationRef](),
+	"conversation.transcript":       decodeAs[conversationRef](),
+	"conversation.transfer_targets": decodeAs[conversationRef](),
+	"conversation.hold":             decodeAs[toggle](),
+	"conversation.mute":             decodeAs[toggle](),
+	"conversation.talk_back":        decodeAs[toggle](),
+	"conversation.transfer":         decodeAs[transferReq](),
+	"conversation.candidate":        decodeAs[candidateReq](),
+	"recording.start":               decodeAs[conversationRef](),
+	"recording.stop":                decodeAs[conversationRef](),
 	"chat.send": decodeThen(func(r chatReq) error {
 		_, err := callcenter.ParseMessageKind(r.Kind)
 		return errIf(err, Errorf(CodeBadRequest, "kind must be public or whisper"))

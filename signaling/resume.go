@@ -137,6 +137,7 @@ func (c *conn) resume(req request) *Session {
 			Protocol:      ProtocolVersion,
 			ResumeGraceMS: c.srv.cfg.ResumeGrace.Milliseconds(),
 			ICEServers:    c.srv.iceServersFor(id),
+			MediaSlots:    c.srv.mediaSlots,
 		},
 		Replayed:  len(frames),
 		Recovered: adopted,

@@ -68,6 +68,10 @@ type ServerParams struct {
 	// after the first frame's token was verified. An error closes the
 	// socket with node_unavailable.
 	Route func(ctx context.Context, id auth.Identity) (string, error)
+	// MediaSlots is the media plane's receive slots per leg, announced in
+	// the auth and resume responses so clients build offers of that shape
+	// without being configured alike (0: not announced).
+	MediaSlots int
 	// Sessions, if set, is told of every session's birth, resume-token
 	// rotation and end (a cluster keeps records of them, adopt.go).
 	Sessions SessionObserver
@@ -84,15 +88,16 @@ var _ HostPolicy = (*hostcheck.List)(nil)
 // Server upgrades HTTP requests to signaling sockets and owns all sessions.
 // It implements http.Handler; mount it on the signaling path.
 type Server struct {
-	ice      func(auth.Identity) []iceservers.Server
-	route    func(context.Context, auth.Identity) (string, error)
-	observer SessionObserver
-	cfg      Config
-	verifier auth.Verifier
-	handler  Handler
-	log      *slog.Logger
-	hosts    HostPolicy
-	upgrader websocket.Upgrader
+	ice        func(auth.Identity) []iceservers.Server
+	route      func(context.Context, auth.Identity) (string, error)
+	observer   SessionObserver
+	mediaSlots int
+	cfg        Config
+	verifier   auth.Verifier
+	handler    Handler
+	log        *slog.Logger
+	hosts      HostPolicy
+	upgrader   websocket.Upgrader
 
 	// ctx is the parent of every session context; cancelled by Shutdown.
 	ctx    context.Context
@@ -129,21 +134,22 @@ func NewServer(p ServerParams) *Server {
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	s := &Server{
-		cfg:      p.Config.withDefaults(),
-		verifier: p.Verifier,
-		handler:  p.Handler,
-		log:      log, // the caller names the component
-		hosts:    hosts,
-		ice:      p.ICEServers,
-		route:    p.Route,
-		observer: p.Sessions,
-		ctx:      ctx,
-		cancel:   cancel,
-		kill:     make(chan struct{}),
-		conns:    make(map[*conn]struct{}),
-		sessions: make(map[string]*Session),
-		byResume: make(map[string]*Session),
-		users:    make(map[userKey]*userLimiter),
+		cfg:        p.Config.withDefaults(),
+		verifier:   p.Verifier,
+		handler:    p.Handler,
+		log:        log, // the caller names the component
+		hosts:      hosts,
+		ice:        p.ICEServers,
+		route:      p.Route,
+		observer:   p.Sessions,
+		mediaSlots: p.MediaSlots,
+		ctx:        ctx,
+		cancel:     cancel,
+		kill:       make(chan struct{}),
+		conns:      make(map[*conn]struct{}),
+		sessions:   make(map[string]*Session),
+		byResume:   make(map[string]*Session),
+		users:      make(map[userKey]*userLimiter),
 	}
 	s.upgrader = websocket.Upgrader{
 		ReadBufferSize:  4 << 10,

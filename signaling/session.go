@@ -142,6 +142,13 @@ func (s *Session) Close(reason CloseReason) {
 	s.finish(reason, nil)
 }
 
+// Superseded ends the session because a newer session of the same user took
+// its place (callcenter.Supersedable): the client gets session.closed with
+// "signed_in_elsewhere", not resumable.
+func (s *Session) Superseded() {
+	s.finish(CloseReasonSignedInElsewhere, nil)
+}
+
 // finish ends the session unless it already ended or cond (evaluated under
 // the lock) says no. Reports whether this call ended it.
 func (s *Session) finish(reason CloseReason, cond func() bool) bool {

@@ -42,3 +42,12 @@ type HelpQuery struct {
 
 // MaxHelpRows bounds one help-request query.
 const MaxHelpRows = 100000
+
+// HelpMute is a supervisor's choice to receive no help alerts, kept across
+// server restarts. It is upserted by (Tenant, User); the latest write wins.
+type HelpMute struct {
+	Tenant auth.TenantID `json:"tenant"`
+	User   auth.UserID   `json:"user"`
+	Muted  bool          `json:"muted"`
+	At     time.Time     `json:"at"`
+}

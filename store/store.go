@@ -29,6 +29,9 @@ type Store interface {
 
 	// HelpRequests returns help requests, oldest first.
 	HelpRequests(ctx context.Context, q HelpQuery) ([]HelpRequest, error)
+	// HelpMutes returns every supervisor who muted help alerts (Muted
+	// true), of all tenants, for the domain to load at start.
+	HelpMutes(ctx context.Context) ([]HelpMute, error)
 	// Conversations returns conversation records, oldest first.
 	Conversations(ctx context.Context, q ConversationQuery) ([]ConversationRecord, error)
 	// ConversationHistory returns a conversation with its participants,
@@ -60,6 +63,7 @@ type Batch struct {
 	Messages      []MessageRecord
 	HelpRequests  []HelpRequest
 	Recordings    []RecordingRecord
+	HelpMutes     []HelpMute
 }
 
 // Empty reports whether b writes nothing.
@@ -69,7 +73,7 @@ func (b Batch) Empty() bool {
 
 // Len counts the rows b writes.
 func (b Batch) Len() int {
-	return len(b.Audit) + len(b.Conversations) + len(b.Participants) + len(b.Transfers) + len(b.Messages) + len(b.HelpRequests) + len(b.Recordings)
+	return len(b.Audit) + len(b.Conversations) + len(b.Participants) + len(b.Transfers) + len(b.Messages) + len(b.HelpRequests) + len(b.Recordings) + len(b.HelpMutes)
 }
 
 // Add appends o's rows after b's.
@@ -81,6 +85,7 @@ func (b *Batch) Add(o Batch) {
 	b.Messages = append(b.Messages, o.Messages...)
 	b.HelpRequests = append(b.HelpRequests, o.HelpRequests...)
 	b.Recordings = append(b.Recordings, o.Recordings...)
+	b.HelpMutes = append(b.HelpMutes, o.HelpMutes...)
 }
 
 // PurgeParams is one retention run.

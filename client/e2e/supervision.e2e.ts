@@ -17,6 +17,14 @@
  * neither on screen nor in any WebSocket frame the customer receives. A help
  * request raised on the agent's page appears on the supervisor's and is
  * accepted there. The audit page finds every supervisor action.
+ *
+ * Take-over and transfer, driven in the pages: the supervisor's meters are
+ * labelled by the server's slot map; the supervisor takes a call over (the
+ * customer now hears 880 Hz, not the agent's 660 Hz) and transfers it back
+ * to the agent picked from the list of Ready agents; the agent transfers it
+ * to Bea (signed in in the supervisor's browser, so 880 Hz) picked from the
+ * list. A second sign-in of the agent closes the first tab with "Signed in
+ * elsewhere", and the new tab dials the customer (outbound).
  * Screenshots of each screen go to docs/screenshots/.
  */
 import { mkdirSync } from 'node:fs';
@@ -367,5 +375,111 @@ describe('browser clients end to end', () => {
     } finally {
       await page.close();
     }
+  });
+
+  it('take over and transfers from the list, measured in each page; a second sign-in closes the first tab; outbound', async () => {
+    // A new call: customer (440 Hz) with Alex (660 Hz).
+    await agent.page.getByRole('button', { name: 'Close' }).click();
+    await customer.page.getByRole('button', { name: 'Start a new conversation' }).click();
+    await customer.page.getByRole('button', { name: 'Call us' }).click();
+    await customer.page.getByRole('button', { name: 'Allow microphone and call' }).click();
+    await agent.page.getByRole('alertdialog').waitFor({ timeout: T });
+    await agent.page.getByRole('button', { name: 'Accept' }).click();
+    await waitText(customer, 'Connected with Alex Agent');
+    await waitSample(customer.page, 'customer to hear the agent', (s) => hears(s, 660));
+
+    // The supervisor listens; the meters are labelled by the server's slot map.
+    const row = supervisor.page.locator('tr[data-conversation]', { hasText: 'Carla Customer' });
+    await row.locator('.badge', { hasText: 'active' }).waitFor({ timeout: T });
+    await supervisor.page.getByRole('button', { name: 'Monitor Carla Customer with Alex Agent' }).click();
+    await supervisor.page.locator('.monitor[data-mode="listen"]').waitFor({ timeout: T });
+    const meters = supervisor.page.locator('.monitor .meter-row label');
+    await meters.filter({ hasText: 'Customer · Carla Customer' }).waitFor({ timeout: T });
+    await meters.filter({ hasText: 'Agent · Alex Agent' }).waitFor({ timeout: T });
+    const slots = await supervisor.page.evaluate(() => {
+      const c = window.earshotClient!;
+      const conv = c.conversations.find((x) => x.part === 'supervisor' && !x.ended)!;
+      return { table: c.slotTable(conv.id), announced: c.mediaSlots };
+    });
+    expect(slots.announced).toBe(3);
+    expect(slots.table.filter((k) => k !== null).sort()).toEqual(['agent', 'customer']);
+    await waitSample(supervisor.page, 'supervisor to hear customer and agent', (s) => hears(s, 440) && hears(s, 660));
+
+    // Take over: the agent is dropped; the customer hears the supervisor now.
+    await supervisor.page.getByRole('button', { name: 'Take over' }).click();
+    await waitText(agent, 'A supervisor took the conversation over.');
+    await waitSample(customer.page, 'customer to hear the supervisor who took over', (s) => hears(s, 880) && silent(s, 660));
+    const takenOver = await record('taken over', [customer, supervisor]);
+    expectHears(takenOver.customer!, 'customer', 880);
+    expectSilent(takenOver.customer!, 'customer', 660);
+    expectHears(takenOver.supervisor!, 'supervisor', 440);
+    expectSilent(takenOver.supervisor!, 'supervisor', 660);
+    await screenshot(supervisor.page, 'supervisor-taken-over');
+
+    // The supervisor, now the call's agent, transfers it back to Alex, picked
+    // from the list of Ready agents of the team.
+    await agent.page.getByRole('button', { name: 'Close' }).click();
+    const supPicker = supervisor.page.getByTestId('transfer-target');
+    await supervisor.page.locator('form.transfer').getByRole('button', { name: 'Refresh' }).click();
+    await supPicker.locator('option', { hasText: 'Alex Agent · team-a' }).waitFor({ state: 'attached', timeout: T });
+    await supPicker.selectOption({ label: 'Alex Agent · team-a' });
+    await supervisor.page.getByRole('button', { name: 'Transfer', exact: true }).click();
+    await agent.page.getByRole('alertdialog').waitFor({ timeout: T });
+    await agent.page.getByRole('button', { name: 'Accept' }).click();
+    await waitSample(customer.page, 'customer to hear the agent again after the transfer', (s) => hears(s, 660) && silent(s, 880));
+    const back = await record('transferred to alex', [customer, agent]);
+    expectHears(back.customer!, 'customer', 660);
+    expectSilent(back.customer!, 'customer', 880);
+    expectHears(back.agent!, 'agent', 440);
+
+    // Bea signs in in the supervisor's browser (its microphone plays 880 Hz)
+    // and becomes Ready; Alex transfers to her, picked from the list.
+    await signIn(supervisor, 'bea');
+    await supervisor.page.getByRole('button', { name: 'Ready', exact: true }).click();
+    await supervisor.page.locator('[data-testid="agent-state"]', { hasText: 'Ready' }).waitFor({ timeout: T });
+    const picker = agent.page.getByTestId('transfer-target');
+    await agent.page.locator('form.transfer').getByRole('button', { name: 'Refresh' }).click();
+    await picker.locator('option', { hasText: 'Bea Agent · team-a' }).waitFor({ state: 'attached', timeout: T });
+    await screenshot(agent.page, 'agent-transfer');
+    await picker.selectOption({ label: 'Bea Agent · team-a' });
+    await agent.page.getByRole('button', { name: 'Transfer', exact: true }).click();
+    await waitText(agent, 'The conversation was transferred.');
+    await supervisor.page.getByRole('alertdialog').waitFor({ timeout: T });
+    await supervisor.page.getByRole('button', { name: 'Accept' }).click();
+    await waitSample(customer.page, 'customer to hear Bea after the transfer', (s) => hears(s, 880) && silent(s, 660));
+    const toBea = await record('transferred to bea', [customer, supervisor]);
+    expectHears(toBea.customer!, 'customer', 880);
+    expectSilent(toBea.customer!, 'customer', 660);
+    expectHears(toBea.supervisor!, 'bea', 440);
+    await supervisor.page.getByRole('button', { name: 'End', exact: true }).click();
+    await waitText(customer, 'The agent ended the conversation.');
+
+    // Alex signs in again in another tab: the first tab is told and stays
+    // closed (it does not reconnect and take the desk back).
+    const first = agent.page;
+    const second = await agent.context.newPage();
+    const tab2: Participant = { ...agent, page: second };
+    await signIn(tab2, 'alex');
+    await first.getByTestId('signed-in-elsewhere').waitFor({ timeout: T });
+    await first.getByText('You signed in elsewhere (another tab or device), so this one was closed.').waitFor({ timeout: T });
+    await screenshot(first, 'agent-signed-in-elsewhere');
+    await second.getByRole('button', { name: 'Ready', exact: true }).click();
+    await second.locator('[data-testid="agent-state"]', { hasText: 'Ready' }).waitFor({ timeout: T });
+    expect(await first.locator('.conn').count()).toBe(0);
+    expect(await second.locator('.conn').getAttribute('data-state')).toBe('connected');
+
+    // Outbound: the agent's new tab calls the customer, who answers.
+    await customer.page.getByRole('button', { name: 'Start a new conversation' }).click();
+    await second.getByLabel('Customer user ID').fill('carla');
+    await second.getByRole('button', { name: 'Call', exact: true }).click();
+    await customer.page.getByTestId('customer-incoming').filter({ hasText: 'Alex Agent is calling you' }).waitFor({ timeout: T });
+    await screenshot(customer.page, 'customer-incoming');
+    await customer.page.getByRole('button', { name: 'Answer' }).click();
+    await waitText(customer, 'Connected with Alex Agent');
+    await waitSample(customer.page, 'customer to hear the agent who called', (s) => hears(s, 660));
+    await waitSample(second, 'agent to hear the customer it called', (s) => hears(s, 440));
+    await customer.page.getByRole('button', { name: 'End call' }).click();
+    await waitText(customer, 'You ended the conversation.');
+    await second.close();
   });
 });

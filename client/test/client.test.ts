@@ -159,12 +159,61 @@ describe('EarshotClient', () => {
     await until(() => client.conversation('c2')!.messages.length === 1, 'transcript');
     await client.setMode('c2', 'whisper');
     expect((client.conversation('c2')!.view as SupervisorView).mode).toBe('whisper');
-    expect(client.slotTable('c2')).toEqual(['customer', 'agent', null]);
+    // Meters follow the server's slot map, not a guess.
+    expect(client.slotTable('c2')).toEqual([null, null, null]);
+    server.last.event('monitor.slots', {
+      conversation_id: 'c2',
+      slots: [null, { party_id: 'p1', user_id: 'alex', name: 'Alex', role: 'agent' }, { party_id: 'p2', user_id: 'carla', name: 'Carla', role: 'customer' }],
+    });
+    expect(client.slotTable('c2')).toEqual([null, 'agent', 'customer']);
+    expect(client.slotParties('c2')[2]).toMatchObject({ user_id: 'carla', role: 'customer' });
 
     // Take over: the view becomes an agent view and the part follows it.
     server.handlers['monitor.take_over'] = () => ({ ok: { conversation: agentView('c2', { state: 'active' }) } });
     await client.takeOver('c2');
     expect(client.conversation('c2')!.part).toBe('agent');
+    expect(client.slotTable('c2')).toEqual([null, null, null]);
+  });
+
+  it('lists transfer targets and dials a customer', async () => {
+    const { server, client, sent } = setup(['agent'], 'alex');
+    await client.connect();
+    server.handlers['conversation.transfer_targets'] = () => ({ ok: { agents: [{ user_id: 'bea', name: 'Bea', teams: ['team-a'] }] } });
+    expect(await client.transferTargets('c1')).toEqual([{ user_id: 'bea', name: 'Bea', teams: ['team-a'] }]);
+    expect(sent('conversation.transfer_targets')[0]!.data).toEqual({ conversation_id: 'c1' });
+    server.handlers['conversation.dial'] = () => ({ ok: { conversation: agentView('c9', { outbound: true }), answer: '' } });
+    const st = await client.dial('carla', 'chat');
+    expect(sent('conversation.dial')[0]!.data).toEqual({ customer_id: 'carla', channel: 'chat' });
+    expect(st).toMatchObject({ id: 'c9', part: 'agent' });
+  });
+
+  it('rings a customer and answers an outbound chat', async () => {
+    const { server, client, sent } = setup(['customer'], 'carla');
+    await client.connect();
+    const rung: string[] = [];
+    client.on(EarshotEvent.ConversationIncoming, (c) => rung.push(c.id));
+    const cview = { conversation_id: 'c9', channel: 'chat', state: 'offered', held: false, muted: false, queue: 'outbound', participants: [{ name: 'Alex', role: 'agent' }] };
+    server.last.event('conversation.incoming', cview);
+    expect(rung).toEqual(['c9']);
+    expect(client.conversation('c9')).toMatchObject({ part: 'customer', offered: true });
+    server.handlers['conversation.answer'] = () => ({ ok: { conversation: { ...cview, state: 'active' }, answer: '' } });
+    const st = await client.answer('c9');
+    expect(sent('conversation.answer')[0]!.data).toEqual({ conversation_id: 'c9' });
+    expect(st.offered).toBe(false);
+  });
+
+  it('closes its calls and tells the app when signed in elsewhere', async () => {
+    const { server, client } = setup(['agent'], 'alex');
+    await client.connect();
+    server.last.event('conversation.offered', agentView('c1'));
+    let told = 0;
+    client.on(EarshotEvent.SignedInElsewhere, () => told++);
+    server.last.push({ v: 1, type: 'session.closed', data: { reason: 'signed_in_elsewhere', resumable: false } });
+    server.last.drop();
+    expect(told).toBe(1);
+    expect(client.conversations.filter((c) => !c.ended)).toHaveLength(0);
+    await until(() => client.connectionState === 'disconnected', 'disconnected');
+    expect(server.sockets).toHaveLength(1);
   });
 
   it('starts a customer chat and records audible joins', async () => {

@@ -174,6 +174,32 @@ describe('SignalClient', () => {
     expect(sessions[1]!.replacedLostSession).toBe(true);
   });
 
+  it('stops for good when the session was signed in elsewhere', async () => {
+    const { server, client, sessions, states } = setup();
+    let lastErr: EarshotError | undefined;
+    client.on('state', (_s, err) => (lastErr = err ?? lastErr));
+    await client.connect();
+    server.last.push({ v: 1, type: 'session.closed', data: { reason: 'signed_in_elsewhere', resumable: false } });
+    server.last.drop();
+    await until(() => client.connectionState === ConnectionState.Disconnected, 'disconnected');
+    expect(lastErr?.code).toBe(ErrorCode.SignedInElsewhere);
+    expect(states).not.toContain(ConnectionState.Reconnecting);
+    // The decision is taken at the drop: no reconnect loop was started
+    // (it would have gone through Reconnecting), so no new socket will
+    // come to take the desk back.
+    expect(server.sockets).toHaveLength(1);
+    expect(sessions).toHaveLength(1);
+  });
+
+  it('adopts the media slots the server announces', async () => {
+    const { server, client } = setup();
+    expect(client.mediaSlots).toBeUndefined();
+    const base = server.authResult.bind(server);
+    server.authResult = (session: string) => ({ ...base(session), media_slots: 5 });
+    await client.connect();
+    expect(client.mediaSlots).toBe(5);
+  });
+
   it('keeps retrying while the server is unreachable', async () => {
     const { server, client, sessions } = setup();
     await client.connect();

@@ -4,7 +4,7 @@ import type { AgentInfo, ChatMessage, FloorConversation } from '../src/sdk/proto
 import { BackoffPolicy } from '../src/sdk/signal/reconnect';
 import * as floor from '../src/sdk/store/floor';
 import { mergeMessages, thread } from '../src/sdk/store/messages';
-import { AGENT_KEY, CUSTOMER_KEY, assignSlots, speakerLabel, supervisorHears, supervisorKey } from '../src/sdk/store/slotMap';
+import { AGENT_KEY, CUSTOMER_KEY, slotKey, slotLabel, slotTableOf, speakerLabel, supervisorKey } from '../src/sdk/store/slotMap';
 import { checkOfferShape, mediaDirections } from '../src/sdk/transport/offerShape';
 
 const row = (id: string, over: Partial<FloorConversation> = {}): FloorConversation => ({
@@ -48,30 +48,27 @@ describe('floor store', () => {
 });
 
 describe('slot map', () => {
-  it('mirrors the server: sticky slots, newcomers take the lowest free slot', () => {
-    let t = assignSlots([], ['customer', 'agent'], 3);
-    expect(t).toEqual(['customer', 'agent', null]);
-    t = assignSlots(t, ['agent'], 3); // customer held
-    expect(t).toEqual([null, 'agent', null]);
-    t = assignSlots(t, ['agent', 'sup:x'], 3);
-    expect(t).toEqual(['sup:x', 'agent', null]);
-    t = assignSlots(t, ['customer', 'agent', 'sup:x'], 3);
-    expect(t).toEqual(['sup:x', 'agent', 'customer']);
-    expect(assignSlots(t, ['a', 'b', 'c', 'd'], 3)).toHaveLength(3);
+  it('turns the announced map into speaker keys, one per slot', () => {
+    const sue = { party_id: 'p3', user_id: 'sue', name: 'Sue', role: 'supervisor' as const };
+    const carla = { party_id: 'p1', user_id: 'carla', name: 'Carla', role: 'customer' as const };
+    expect(slotTableOf([carla, null, sue], 3)).toEqual([CUSTOMER_KEY, null, supervisorKey('sue')]);
+    expect(slotTableOf(undefined, 3)).toEqual([null, null, null]);
+    expect(slotTableOf([carla, null, sue, carla], 3)).toHaveLength(3);
+    expect(slotKey({ ...carla, role: 'agent' })).toBe(AGENT_KEY);
   });
 
-  it('lists what a supervisor hears in party order, without itself or silent listeners', () => {
+  it('labels slots from the row, falling back to the announcement', () => {
     const r = row('c', {
       monitors: [
         { user_id: 'sam', name: 'Sam', mode: 'listen', since: '' },
         { user_id: 'sue', name: 'Sue', mode: 'whisper', since: '' },
-        { user_id: 'ada', name: 'Ada', mode: 'listen', since: '' },
       ],
     });
-    expect(supervisorHears(r, 'sam')).toEqual([CUSTOMER_KEY, AGENT_KEY, supervisorKey('sue')]);
-    expect(supervisorHears({ ...r, held: true }, 'sue')).toEqual([AGENT_KEY]);
     expect(speakerLabel(r, CUSTOMER_KEY)).toBe('Customer · Carla Customer');
     expect(speakerLabel(r, supervisorKey('sue'))).toBe('Supervisor · Sue (Whisper)');
+    expect(slotLabel(r, { party_id: 'p3', user_id: 'sue', name: 'Sue', role: 'supervisor' })).toBe('Supervisor · Sue (Whisper)');
+    expect(slotLabel(r, { party_id: 'p4', user_id: 'ada', name: 'Ada', role: 'supervisor' })).toBe('Supervisor · Ada');
+    expect(slotLabel({ ...r, customer: undefined }, { party_id: 'p1', user_id: 'carla', name: 'Carla', role: 'customer' })).toBe('Customer · Carla');
   });
 });
 

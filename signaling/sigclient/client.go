@@ -43,7 +43,9 @@ type Session struct {
 	ResumeToken   string `json:"resume_token"`
 	ResumeGraceMS int64  `json:"resume_grace_ms"`
 	Protocol      int    `json:"protocol"`
-	Identity      struct {
+	// MediaSlots is the audio m-lines a voice offer must have.
+	MediaSlots int `json:"media_slots"`
+	Identity   struct {
 		UserID string   `json:"user_id"`
 		Name   string   `json:"name"`
 		Tenant string   `json:"tenant"`

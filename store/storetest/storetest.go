@@ -38,6 +38,7 @@ func Run(t *testing.T, newHarness Factory) {
 	t.Run("pagination", func(t *testing.T) { testPagination(t, newHarness) })
 	t.Run("history", func(t *testing.T) { testHistory(t, newHarness) })
 	t.Run("help_requests", func(t *testing.T) { testHelpRequests(t, newHarness) })
+	t.Run("help_mutes", func(t *testing.T) { testHelpMutes(t, newHarness) })
 	t.Run("retention", func(t *testing.T) { testRetention(t, newHarness) })
 	t.Run("recordings", func(t *testing.T) { testRecordings(t, newHarness) })
 	t.Run("group_commit", func(t *testing.T) { testGroupCommit(t, newHarness) })

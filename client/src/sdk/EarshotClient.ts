@@ -37,7 +37,10 @@ import type {
   RequestData,
   RequestType,
   ResponseData,
+  SlotParty,
+  SlotsEvent,
   SupervisorView,
+  TransferTarget,
   WatchEnded,
   WatchRefused,
   WatchScope,
@@ -47,7 +50,7 @@ import type {
 import { ServerEvent } from './protocol';
 import * as floor from './store/floor';
 import { mergeMessages } from './store/messages';
-import { assignSlots, supervisorHears, type SlotTable } from './store/slotMap';
+import { slotTableOf, type SlotTable } from './store/slotMap';
 
 /** Options for starting or accepting a voice conversation. */
 export interface VoiceOptions {
@@ -88,7 +91,8 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
   private readonly endedIds = new Set<string>();
   private floorState: floor.FloorState = floor.emptyFloor;
   private agentInfo: AgentInfo | null = null;
-  private slotTables = new Map<string, SlotTable>();
+  /** Supervisors: the server's slot map of each monitored call (monitor.slots). */
+  private slotMaps = new Map<string, (SlotParty | null)[]>();
   private watchList: WatchView[] = [];
 
   constructor(options: Partial<ClientOptions> & Pick<ClientOptions, 'token'>) {
@@ -155,14 +159,29 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
     return this.convs.get(id);
   }
 
+  /** Receive slots per voice leg: announced by the server at sign-in (media_slots). */
+  get mediaSlots(): number {
+    return this.engine.slots;
+  }
+
+  /**
+   * Supervisors: the party on each receive slot of a monitored call, as the
+   * server announced it (monitor.slots); null for a silent slot. One entry
+   * per slot; all null until the first announcement.
+   */
+  slotParties(conversationId: string): (SlotParty | null)[] {
+    const m = this.slotMaps.get(conversationId) ?? [];
+    return Array.from({ length: this.engine.slots }, (_, i) => m[i] ?? null);
+  }
+
   /** Supervisors: this session's pending watches, oldest first. */
   get watches(): readonly WatchView[] {
     return this.watchList;
   }
 
-  /** The receive-slot table a supervisor's meters are labelled by (see store/slotMap.ts). */
+  /** The receive-slot table as speaker keys ("customer", "agent", "supervisor:<id>"). */
   slotTable(conversationId: string): SlotTable {
-    return this.slotTables.get(conversationId) ?? new Array<string | null>(this.opts.slots).fill(null);
+    return slotTableOf(this.slotMaps.get(conversationId), this.engine.slots);
   }
 
   // ---- session ----
@@ -280,6 +299,19 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
     return this.adoptCall(res.conversation, 'customer', null);
   }
 
+  /** Customers: answers an outbound conversation that rings (conversation.incoming). */
+  async answer(conversationId: string, opts: VoiceOptions = {}): Promise<ConversationState> {
+    const ringing = this.convs.get(conversationId);
+    if (ringing?.channel === 'chat') {
+      const res = await this.request('conversation.answer', { conversation_id: conversationId });
+      return this.adoptCall(res.conversation, 'customer', null);
+    }
+    const ctx = this.engine.audioContext();
+    const mic = opts.microphone !== undefined ? opts.microphone : await this.requestMicrophone();
+    const { res, leg } = await this.engine.negotiate(mic, (offer) => this.request('conversation.answer', { conversation_id: conversationId, offer }));
+    return this.adoptCall(res.conversation, 'customer', new VoiceCall(conversationId, leg, ctx));
+  }
+
   // ---- agents ----
 
   /** Sets the agent Ready (true) or Not Ready. */
@@ -320,6 +352,31 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
   /** Blind transfer to another agent (by user id). */
   async transfer(conversationId: string, toAgent: string): Promise<void> {
     await this.request('conversation.transfer', { conversation_id: conversationId, to_agent: toAgent });
+  }
+
+  /**
+   * The agents the conversation can be transferred to now (Ready, allowed by
+   * the server's team policy), sorted by name: for a picker.
+   */
+  async transferTargets(conversationId: string): Promise<TransferTarget[]> {
+    const res = await this.request('conversation.transfer_targets', { conversation_id: conversationId });
+    return res.agents;
+  }
+
+  /**
+   * Agents: calls (voice) or opens a chat with a connected customer, by the
+   * customer's user id. The agent joins at once; the customer is rung
+   * (conversation.incoming) until it answers, declines or the offer times out.
+   */
+  async dial(customerId: string, channel: Channel = 'voice', opts: VoiceOptions = {}): Promise<ConversationState> {
+    if (channel === 'chat') {
+      const res = await this.request('conversation.dial', { customer_id: customerId, channel });
+      return this.adoptCall(res.conversation, 'agent', null);
+    }
+    const ctx = this.engine.audioContext();
+    const mic = opts.microphone !== undefined ? opts.microphone : await this.requestMicrophone();
+    const { res, leg } = await this.engine.negotiate(mic, (offer) => this.request('conversation.dial', { customer_id: customerId, channel, offer }));
+    return this.adoptCall(res.conversation, 'agent', new VoiceCall(res.conversation.conversation_id, leg, ctx));
   }
 
   /** Agents: while on, only the coaching (Whisper) supervisors hear the agent. */
@@ -498,6 +555,22 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
         this.emit(EarshotEvent.ConversationOffered, st);
         break;
       }
+      case ServerEvent.ConversationIncoming: {
+        const v = data as CustomerView;
+        this.endedIds.delete(v.conversation_id);
+        const st = this.put(v, 'customer', { offered: true });
+        this.emit(EarshotEvent.ConversationIncoming, st);
+        break;
+      }
+      case ServerEvent.MonitorSlots: {
+        const ev = data as SlotsEvent;
+        // It may come before the monitor.start response: kept by id.
+        this.slotMaps.set(ev.conversation_id, ev.slots);
+        break;
+      }
+      case ServerEvent.SessionClosed:
+        if ((data as { reason?: string }).reason === ErrorCode.SignedInElsewhere) this.onSignedInElsewhere();
+        break;
       case ServerEvent.MediaReoffer:
         void this.reoffer((data as ReofferEvent).conversation_id).catch((e: unknown) =>
           this.emit(EarshotEvent.Error, toEarshotError(e, ErrorCode.Unknown)),
@@ -643,12 +716,7 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
     };
     if (prev?.call && patch.call && prev.call !== patch.call) prev.call.close();
     this.convs.set(id, st);
-    if (part === 'supervisor') {
-      const cur = this.slotTables.get(id) ?? [];
-      this.slotTables.set(id, assignSlots(cur, supervisorHears(view as SupervisorView, this.identity?.user_id ?? ''), this.opts.slots));
-    } else {
-      this.slotTables.delete(id);
-    }
+    if (part !== 'supervisor') this.slotMaps.delete(id); // e.g. after a take-over
     return st;
   }
 
@@ -672,7 +740,7 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
   private markEnded(id: string, ended: EndedEvent): void {
     const c = this.convs.get(id);
     this.endedIds.add(id);
-    this.slotTables.delete(id);
+    this.slotMaps.delete(id);
     if (!c) return;
     c.call?.close();
     if (c.offered) {
@@ -699,6 +767,19 @@ export class EarshotClient extends TypedEmitter<EarshotCallbacks> {
     if (c) this.convs.set(c.id, { ...c, notices: [...c.notices, { at: Date.now(), joined, person }].slice(-20) });
     const ev = joined ? EarshotEvent.ParticipantJoined : EarshotEvent.ParticipantLeft;
     this.emit(ev, c?.id ?? null, person);
+  }
+
+  /**
+   * A newer session of this agent took the desk: every call of this tab is
+   * closed locally (the new tab carries on) and the app is told; the signal
+   * layer does not reconnect.
+   */
+  private onSignedInElsewhere(): void {
+    for (const c of [...this.convs.values()]) {
+      if (!c.ended) this.markEnded(c.id, { conversation_id: c.id, reason: ErrorCode.SignedInElsewhere });
+    }
+    this.agentInfo = null;
+    this.emit(EarshotEvent.SignedInElsewhere);
   }
 
   private changed(): void {

@@ -19,6 +19,14 @@ export enum EarshotEvent {
   SessionStarted = 'sessionStarted',
   /** The token was refreshed; the identity may have changed. */
   IdentityChanged = 'identityChanged',
+  /**
+   * The same user signed in elsewhere (another tab or device) and took the
+   * agent desk: this session was closed by the server and will not reconnect.
+   * Apps say so and offer to sign in here again.
+   */
+  SignedInElsewhere = 'signedInElsewhere',
+  /** Customers: an agent calls (outbound); answer() or decline() it. */
+  ConversationIncoming = 'conversationIncoming',
   /** Agents: a conversation is offered; accept or decline it. */
   ConversationOffered = 'conversationOffered',
   /** A conversation the user takes part in (or monitors) changed. */
@@ -65,6 +73,8 @@ export interface EarshotCallbacks {
   [EarshotEvent.ConnectionStateChanged]: (state: ConnectionState, error?: EarshotError) => void;
   [EarshotEvent.SessionStarted]: (identity: Identity, info: { resumed: boolean; replacedLostSession: boolean }) => void;
   [EarshotEvent.IdentityChanged]: (identity: Identity) => void;
+  [EarshotEvent.SignedInElsewhere]: () => void;
+  [EarshotEvent.ConversationIncoming]: (conversation: ConversationState) => void;
   [EarshotEvent.ConversationOffered]: (conversation: ConversationState) => void;
   [EarshotEvent.ConversationChanged]: (conversation: ConversationState) => void;
   [EarshotEvent.ConversationEnded]: (conversation: ConversationState, ended: EndedEvent) => void;

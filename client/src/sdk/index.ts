@@ -18,6 +18,6 @@ export * from './protocol';
 export * as floor from './store/floor';
 export { thread, mergeMessages } from './store/messages';
 export { applyHelp, helpActive, helpEndText, sortedHelp } from './store/help';
-export { speakerLabel, modeLabel, supervisorHears, assignSlots, type SlotTable } from './store/slotMap';
+export { speakerLabel, slotLabel, slotKey, slotTableOf, modeLabel, type SlotTable } from './store/slotMap';
 export { ReportingClient, auditQuery, type ReportingOptions } from './reporting/ReportingClient';
 export { AUDIT_ACTIONS, type AuditAction, type AuditEvent, type AuditFilters, type AuditPage, type AuditSummary } from './reporting/types';

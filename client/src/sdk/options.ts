@@ -17,7 +17,10 @@ export interface ClientOptions {
   url: string | string[];
   /** The login token, or a function returning a fresh one (called on connect, resume and refresh). */
   token: string | TokenProvider;
-  /** Receive slots (audio m-lines); must equal the server's media.slots (default 3). */
+  /**
+   * Receive slots (audio m-lines) for servers that do not announce them.
+   * The server's announcement (media_slots at sign-in) always wins.
+   */
   slots: number;
   requestTimeoutMs: number;
   /** How often the client checks that the socket still answers. */

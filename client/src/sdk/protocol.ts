@@ -64,6 +64,8 @@ export interface AuthResult {
   resume_grace_ms: number;
   /** STUN/TURN servers (TURN credentials minted for this user); absent when none are configured. */
   ice_servers?: IceServer[];
+  /** Audio m-lines (receive slots) a voice offer must have; absent from older servers. */
+  media_slots?: number;
 }
 
 /** Data of a successful session.resume. */
@@ -80,6 +82,30 @@ export interface ResumeResult extends AuthResult {
 export interface SessionClosed {
   reason: string;
   resumable: boolean;
+}
+
+/** The close reason of a session ended because the same agent signed in again elsewhere. */
+export const SIGNED_IN_ELSEWHERE = 'signed_in_elsewhere';
+
+/** A party on one receive slot (monitor.slots). */
+export interface SlotParty {
+  party_id: string;
+  user_id: string;
+  name: string;
+  role: PartyRole;
+}
+
+/** monitor.slots: entry i is the party on receive slot i, null when silent. */
+export interface SlotsEvent {
+  conversation_id: string;
+  slots: (SlotParty | null)[];
+}
+
+/** An agent a conversation can be transferred to (conversation.transfer_targets). */
+export interface TransferTarget {
+  user_id: string;
+  name: string;
+  teams: string[];
 }
 
 /** Conversation channels. */
@@ -403,6 +429,8 @@ export const ServerEvent = {
   FloorAgent: 'floor.agent',
   HelpRequested: 'help.requested',
   HelpUpdated: 'help.updated',
+  MonitorSlots: 'monitor.slots',
+  ConversationIncoming: 'conversation.incoming',
   MediaReoffer: 'media.reoffer',
   HealthAlert: 'health.alert',
   ConversationDtmf: 'conversation.dtmf',
@@ -434,6 +462,8 @@ export interface ServerEventPayloads {
   'floor.agent': AgentInfo;
   'help.requested': HelpRequestView;
   'help.updated': HelpRequestView;
+  'monitor.slots': SlotsEvent;
+  'conversation.incoming': CustomerView;
   'health.alert': HealthAlert;
   'session.closed': SessionClosed;
   'conversation.dtmf': DtmfEvent;
@@ -460,6 +490,9 @@ export interface Requests {
   'conversation.talk_back': { req: { conversation_id: string; on: boolean }; res: Record<string, never> };
   'conversation.pci': { req: { conversation_id: string; on: boolean }; res: { conversation: AgentView | SupervisorView } };
   'conversation.transfer': { req: { conversation_id: string; to_agent: string }; res: Record<string, never> };
+  'conversation.transfer_targets': { req: { conversation_id: string }; res: { agents: TransferTarget[] } };
+  'conversation.dial': { req: { customer_id: string; channel: Channel; offer?: string }; res: { conversation: AgentView; answer: string } };
+  'conversation.answer': { req: { conversation_id: string; offer?: string }; res: { conversation: CustomerView; answer: string } };
   'chat.send': { req: { conversation_id: string; kind: MessageKind; text: string }; res: { message: ChatMessage } };
   'monitor.start': { req: { conversation_id: string; reason?: string; offer?: string }; res: { conversation: SupervisorView; answer: string } };
   'monitor.set_mode': { req: { conversation_id: string; mode: Exclude<Mode, 'unknown'> }; res: { conversation: SupervisorView; mode: Mode } };

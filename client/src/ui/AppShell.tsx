@@ -5,7 +5,7 @@
 import type { ComponentChildren } from 'preact';
 import { render } from 'preact';
 import { useState } from 'preact/hooks';
-import { ErrorCode, type EarshotClient } from '../sdk';
+import { ErrorCode, describeError, type EarshotClient } from '../sdk';
 import { forgetToken, takeToken } from './token';
 import { useClient } from './useClient';
 import { SignIn } from './widgets';
@@ -27,8 +27,34 @@ const tokenCodes = new Set<string>([
   ErrorCode.Forbidden,
 ]);
 
+/**
+ * Shown when the same user signed in elsewhere and took the desk: this tab
+ * was closed by the server and stays closed (no reconnect fight) until the
+ * user chooses to take the desk back here.
+ */
+function SignedInElsewhere({ app, signOut }: { app: string; signOut: () => void }) {
+  return (
+    <main class="signin" data-testid="signed-in-elsewhere">
+      <h1>Signed in elsewhere</h1>
+      <p class="notice notice-warn" role="alert">
+        {describeError(ErrorCode.SignedInElsewhere)}
+      </p>
+      <p>Only one window at a time can hold your {app} desk. Use this one instead? The other one is then closed the same way.</p>
+      <div class="button-row">
+        <button type="button" class="primary" onClick={() => location.reload()}>
+          Use here instead
+        </button>
+        <button type="button" class="link" onClick={signOut}>
+          Sign out
+        </button>
+      </div>
+    </main>
+  );
+}
+
 function Connected({ token, app, view, signOut }: { token: string; app: string; view: (p: AppProps) => ComponentChildren; signOut: () => void }) {
   const h = useClient(token);
+  if (h.fatal?.code === ErrorCode.SignedInElsewhere) return <SignedInElsewhere app={app} signOut={signOut} />;
   if (h.fatal && tokenCodes.has(String(h.fatal.code))) {
     forgetToken(app);
     return <SignIn app={app} error={h.fatal} onToken={() => location.reload()} />;

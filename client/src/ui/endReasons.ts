@@ -15,6 +15,10 @@ const reasons: Record<string, string> = {
   not_connected: 'Your audio did not connect in time after the watch started.',
   offer_withdrawn: 'The offer was withdrawn.',
   connection_lost: 'The connection to the server was lost.',
+  signed_in_elsewhere: 'You signed in elsewhere; it continues there.',
+  no_answer: 'The customer did not answer.',
+  customer_declined: 'The customer declined.',
+  not_answered: 'The customer did not answer.',
 };
 
 /** Says why something ended. */

@@ -163,6 +163,13 @@ func writeRecords(ctx context.Context, tx *sql.Tx, b store.Batch) error {
 			string(h.ProvidedBy), h.ProvidedByName, store.Millis(h.RaisedAt), store.Millis(h.AcceptedAt), store.Millis(h.ClosedAt),
 			store.Millis(h.CancelledAt), h.EndReason})
 	}
+	var mutes [][]any
+	for _, m := range lastByKey(b.HelpMutes, func(m store.HelpMute) string { return string(m.Tenant) + "\x00" + string(m.User) }) {
+		mutes = append(mutes, []any{string(m.Tenant), string(m.User), m.Muted, store.Millis(m.At)})
+	}
+	if err := insert(ctx, tx, "help_mutes", helpMuteColumns, helpMuteUpsert, mutes); err != nil {
+		return err
+	}
 	for _, w := range []struct {
 		table, cols, key string
 		update           bool

@@ -66,6 +66,7 @@ func (s *DB) migrations() ([]migration, error) {
 		return nil, err
 	}
 	var out []migration
+	seen := map[int]string{}
 	for _, e := range entries {
 		if e.IsDir() || path.Ext(e.Name()) != ".sql" {
 			continue
@@ -75,6 +76,12 @@ func (s *DB) migrations() ([]migration, error) {
 		if !ok || err != nil || v <= 0 {
 			return nil, fmt.Errorf("migration %q: name must be NNN_name.sql", e.Name())
 		}
+		// Two files of one version would apply only the first (the version
+		// is recorded once): branches that both add "002" must renumber.
+		if prev, dup := seen[v]; dup {
+			return nil, fmt.Errorf("migrations %q and %q have the same version %d", prev, e.Name(), v)
+		}
+		seen[v] = e.Name()
 		out = append(out, migration{version: v, name: e.Name()})
 	}
 	sort.Slice(out, func(i, j int) bool { return out[i].version < out[j].version })

@@ -10,6 +10,7 @@ import { endReasonText } from '../../ui/endReasons';
 import { NoticeList, useNotices, type Notices } from '../../ui/notices';
 import { Elapsed, Header } from '../../ui/widgets';
 import { ConversationPanel } from './ConversationPanel';
+import { DialForm } from './DialForm';
 
 export function AgentApp({ client, signOut }: AppProps) {
   const notices = useNotices();
@@ -84,6 +85,7 @@ export function AgentApp({ client, signOut }: AppProps) {
             <p>{state === 'ready' ? 'You are Ready. Conversations will be offered here.' : 'Choose Ready to receive conversations.'}</p>
           </section>
         )}
+        {offers.length === 0 && live.length === 0 && <DialForm client={client} notices={notices} disabled={!connected} />}
       </main>
     </div>
   );

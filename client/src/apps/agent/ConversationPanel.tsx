@@ -1,15 +1,14 @@
 /** The agent's live conversation: status, controls, talk-back key, chat and whisper pane. */
-import { useState } from 'preact/hooks';
 import { LegState, thread, type AgentView, type ConversationState, type EarshotClient } from '../../sdk';
 import { ChatThread } from '../../ui/ChatThread';
 import type { Notices } from '../../ui/notices';
 import { Elapsed, LevelMeter } from '../../ui/widgets';
 import { HelpSection } from './HelpSection';
 import { TalkBackKey } from './TalkBackKey';
+import { TransferPicker } from './TransferPicker';
 
 export function ConversationPanel({ c, client, notices }: { c: ConversationState; client: EarshotClient; notices: Notices }) {
   const v = c.view as AgentView;
-  const [transferTo, setTransferTo] = useState('');
   const voice = v.channel === 'voice';
   const barged = v.participants.filter((p) => p.role === 'supervisor');
   const coached = v.monitoring === 'coached';
@@ -20,7 +19,7 @@ export function ConversationPanel({ c, client, notices }: { c: ConversationState
           {voice ? 'Call' : 'Chat'} with {v.customer?.name ?? 'customer'}
         </h2>
         <p class="status-line" role="status" data-testid="agent-conv-status">
-          {v.held ? 'Customer on hold' : voice ? mediaText(c.call?.state) : 'Chat active'} · {v.queue}
+          {v.outbound && v.state === 'offered' ? 'Ringing the customer…' : v.held ? 'Customer on hold' : voice ? mediaText(c.call?.state) : 'Chat active'} · {v.queue}
           {v.transferred ? ' · transferred' : ''} · <Elapsed since={v.answered_at ?? c.since} label="Duration" />
         </p>
         <div class="indicators">
@@ -76,19 +75,7 @@ export function ConversationPanel({ c, client, notices }: { c: ConversationState
             End
           </button>
         </div>
-        <form
-          class="inline-form"
-          onSubmit={(e) => {
-            e.preventDefault();
-            if (transferTo.trim()) void notices.run(() => client.transfer(c.id, transferTo.trim()));
-          }}
-        >
-          <label for={`transfer-${c.id}`}>Transfer to agent (user ID)</label>
-          <input id={`transfer-${c.id}`} type="text" value={transferTo} placeholder="e.g. bea" onInput={(e) => setTransferTo((e.target as HTMLInputElement).value)} />
-          <button type="submit" disabled={!transferTo.trim() || notices.busy}>
-            Transfer
-          </button>
-        </form>
+        <TransferPicker id={c.id} client={client} notices={notices} />
         {voice && coached && <TalkBackKey c={c} client={client} notices={notices} />}
         {c.part === 'agent' && client.hasRole('agent') && <HelpSection c={c} client={client} notices={notices} />}
       </section>

@@ -55,6 +55,12 @@ export function CustomerApp({ client, signOut }: AppProps) {
     if (!ok) setStep('mic');
   };
 
+  const answer = async (): Promise<void> => {
+    if (!conv) return;
+    if (conv.channel === 'voice') client.prepareAudio(); // inside the click: lets the browser play the call
+    await notices.run(() => client.answer(conv.id));
+  };
+
   const again = (): void => {
     if (conv) client.dismiss(conv.id);
     setStep('choose');
@@ -112,7 +118,23 @@ export function CustomerApp({ client, signOut }: AppProps) {
           </section>
         )}
 
-        {conv && view && !conv.ended && conv.channel === 'voice' && (
+        {conv && view && conv.offered && !conv.ended && (
+          <section aria-label="Incoming" role="alertdialog" aria-labelledby="incoming-title">
+            <h2 id="incoming-title" data-testid="customer-incoming">
+              {others(view) || 'An agent'} is {conv.channel === 'voice' ? 'calling you' : 'asking to chat with you'}
+            </h2>
+            <div class="button-row">
+              <button type="button" class="primary" disabled={!connected || notices.busy} onClick={() => void answer()}>
+                {conv.channel === 'voice' ? 'Answer' : 'Open chat'}
+              </button>
+              <button type="button" disabled={notices.busy} onClick={() => void notices.run(() => client.decline(conv.id))}>
+                Decline
+              </button>
+            </div>
+          </section>
+        )}
+
+        {conv && view && !conv.offered && !conv.ended && conv.channel === 'voice' && (
           <section aria-label="Call">
             <p class="status-line" role="status" data-testid="customer-status">
               {callStatus(view, conv.call?.state)}
@@ -139,7 +161,7 @@ export function CustomerApp({ client, signOut }: AppProps) {
           </section>
         )}
 
-        {conv && view && !conv.ended && conv.channel === 'chat' && (
+        {conv && view && !conv.offered && !conv.ended && conv.channel === 'chat' && (
           <section aria-label="Chat">
             <p class="status-line" role="status" data-testid="customer-status">
               {chatStatus(view)}

@@ -1,5 +1,5 @@
 /** The monitoring panel (bottom right): mode, mute, leave, take over, meters, time, reason. */
-import { modeLabel, speakerLabel, type ConversationState, type EarshotClient, type Mode, type SupervisorView } from '../../sdk';
+import { modeLabel, slotLabel, type ConversationState, type EarshotClient, type Mode, type SupervisorView } from '../../sdk';
 import type { Notices } from '../../ui/notices';
 import { Elapsed, LevelMeter } from '../../ui/widgets';
 import { HealthPanel } from './Health';
@@ -37,7 +37,8 @@ export function MonitorPanel({
   const v = c.view as SupervisorView;
   const me = v.monitors.find((m) => m.user_id === client.identity?.user_id);
   const call = c.call;
-  const table = client.slotTable(c.id);
+  // Which party each slot carries, as the server announced it (monitor.slots).
+  const slots = client.slotParties(c.id);
   const set = (m: Exclude<Mode, 'unknown'>): void => void notices.run(() => client.setMode(c.id, m));
   return (
     <section class="panel monitor active" aria-labelledby="mon-title" data-mode={v.mode}>
@@ -68,8 +69,8 @@ export function MonitorPanel({
       </p>
       {call && (
         <div class="meters">
-          {table.map((key, i) =>
-            key ? <LevelMeter key={`${i}-${key}`} id={`slot-${i}`} label={speakerLabel(v, key)} read={() => call.audio.slotLevel(i)} /> : null,
+          {slots.map((p, i) =>
+            p ? <LevelMeter key={`${i}-${p.party_id}`} id={`slot-${i}`} label={slotLabel(v, p)} read={() => call.audio.slotLevel(i)} /> : null,
           )}
           <LevelMeter id="sup-mic" label={v.mode === 'listen' ? 'Your microphone (off in Listen)' : 'Your microphone'} read={() => (call.microphoneEnabled ? call.audio.localLevel() : 0)} />
         </div>

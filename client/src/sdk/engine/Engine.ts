@@ -62,6 +62,14 @@ export class Engine {
   }
 
   /**
+   * Receive slots per voice leg: what the server announced at sign-in
+   * (media_slots), else the configured fallback for older servers.
+   */
+  get slots(): number {
+    return this.signal.mediaSlots ?? this.opts.slots;
+  }
+
+  /**
    * Creates a leg, sends its offer with send, and applies the answer from
    * the response. On any failure the leg is closed, and the microphone
    * stopped unless keepMicrophone (a re-offer that will be tried again).
@@ -74,7 +82,7 @@ export class Engine {
     let leg: VoiceLeg;
     try {
       leg = new VoiceLeg(
-        { slots: this.opts.slots, iceGatheringTimeoutMs: this.opts.iceGatheringTimeoutMs, rtcConfiguration: this.rtcConfiguration() },
+        { slots: this.slots, iceGatheringTimeoutMs: this.opts.iceGatheringTimeoutMs, rtcConfiguration: this.rtcConfiguration() },
         microphone,
       );
     } catch (e) {

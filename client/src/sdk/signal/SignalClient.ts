@@ -22,6 +22,7 @@ import {
   type ResponseFrame,
   type ResumeResult,
   type SessionClosed,
+  SIGNED_IN_ELSEWHERE,
 } from '../protocol';
 import type { ReconnectPolicy } from './reconnect';
 
@@ -118,6 +119,7 @@ export class SignalClient extends TypedEmitter<SignalCallbacks> {
   private session: SessionState | null = null;
   private identity: Identity | null = null;
   private servers: IceServer[] | undefined;
+  private slots: number | undefined;
   private readonly pending = new Map<string, Pending>();
   private nextId = 1;
   /** Set by disconnect(): no more reconnects. */
@@ -151,6 +153,11 @@ export class SignalClient extends TypedEmitter<SignalCallbacks> {
   /** The STUN/TURN servers the server gave this session (the latest credentials), if any. */
   get iceServers(): IceServer[] | undefined {
     return this.servers;
+  }
+
+  /** The receive slots (audio m-lines) the server announced, if it did. */
+  get mediaSlots(): number | undefined {
+    return this.slots;
   }
 
   /** The seq of the last event received (what a resume asks the server to continue from). */
@@ -347,6 +354,7 @@ export class SignalClient extends TypedEmitter<SignalCallbacks> {
     this.everConnected = true;
     this.identity = auth.identity;
     this.servers = auth.ice_servers;
+    if (auth.media_slots) this.slots = auth.media_slots;
     this.setState(ConnectionState.Connected);
     this.startPing(ws);
     this.scheduleRefresh(auth.identity);
@@ -493,6 +501,14 @@ export class SignalClient extends TypedEmitter<SignalCallbacks> {
     const wasConnected = this.state === ConnectionState.Connected;
     this.teardownSocket(new EarshotError(ErrorCode.ConnectionLost));
     if (this.stopped) return;
+    if (this.lastClosed?.reason === SIGNED_IN_ELSEWHERE) {
+      // The desk moved to a newer session: reconnecting would take it back
+      // and close that one, and the two would fight for ever.
+      this.session = null;
+      this.stopped = true;
+      this.setState(ConnectionState.Disconnected, new EarshotError(ErrorCode.SignedInElsewhere));
+      return;
+    }
     if (!wasConnected) return; // the handshake's own loop deals with it
     this.droppedAt = Date.now();
     this.setState(ConnectionState.Reconnecting);

@@ -1,14 +1,9 @@
 /**
- * Which party a supervisor hears on which receive slot. The protocol does
- * not say; the server assigns slots by a fixed rule (media/router.go: a
- * speaker keeps its slot while it stays audible, new speakers take the
- * lowest free slot, in hear-matrix party order). This mirrors that rule from
- * what the supervisor's view shows, so meters can be labelled per party.
- * Changes the view does not show (a muted customer, a talk-back agent) can
- * make a label lag until the next change: labels are a hint, the audio is
- * always right.
+ * Which party a supervisor hears on which receive slot. The server announces
+ * it (monitor.slots, read back from the media plane's own slot tables), so
+ * meters are labelled exactly; nothing here guesses the server's rule.
  */
-import type { FloorConversation, Mode } from '../protocol';
+import type { FloorConversation, Mode, SlotParty } from '../protocol';
 
 /** A slot table: entry i names the speaker on slot i, or null when silent. */
 export type SlotTable = (string | null)[];
@@ -20,38 +15,24 @@ export const AGENT_KEY = 'agent';
 /** The key of a supervisor. */
 export const supervisorKey = (userId: string): string => `supervisor:${userId}`;
 
-/** Mirror of the server's assignSlots: sticky slots, lowest free slot for newcomers. */
-export function assignSlots(cur: SlotTable, want: string[], slots: number): SlotTable {
-  const next: SlotTable = new Array<string | null>(slots).fill(null);
-  const wanted = new Set(want);
-  const placed = new Set<string>();
-  cur.forEach((sp, i) => {
-    if (i < slots && sp !== null && wanted.has(sp)) {
-      next[i] = sp;
-      placed.add(sp);
-    }
-  });
-  let free = 0;
-  for (const sp of want) {
-    if (placed.has(sp)) continue;
-    while (free < slots && next[free] !== null) free++;
-    if (free >= slots) break;
-    next[free] = sp;
-    placed.add(sp);
+/** The speaker key of an announced slot party. */
+export function slotKey(p: SlotParty): string {
+  switch (p.role) {
+    case 'customer':
+      return CUSTOMER_KEY;
+    case 'agent':
+      return AGENT_KEY;
+    default:
+      return supervisorKey(p.user_id);
   }
-  return next;
 }
 
-/** The speakers a monitoring supervisor hears, in hear-matrix party order. */
-export function supervisorHears(row: FloorConversation, myUserId: string): string[] {
-  const out: string[] = [];
-  // Held or PCI-paused: the server routes no customer audio to supervisors.
-  if (row.customer && !row.held && !row.pci_pause) out.push(CUSTOMER_KEY);
-  if (row.agent && row.state === 'active') out.push(AGENT_KEY);
-  for (const m of row.monitors) {
-    if (m.user_id === myUserId) continue;
-    if (m.mode === 'whisper' || m.mode === 'barge') out.push(supervisorKey(m.user_id));
-  }
+/** The server's slot map as speaker keys, padded (or cut) to `slots` entries. */
+export function slotTableOf(parties: readonly (SlotParty | null)[] | undefined, slots: number): SlotTable {
+  const out: SlotTable = new Array<string | null>(slots).fill(null);
+  (parties ?? []).slice(0, slots).forEach((p, i) => {
+    out[i] = p ? slotKey(p) : null;
+  });
   return out;
 }
 
@@ -62,6 +43,15 @@ export function speakerLabel(row: FloorConversation, key: string): string {
   const id = key.slice('supervisor:'.length);
   const m = row.monitors.find((x) => x.user_id === id);
   return m ? `Supervisor · ${m.name} (${modeLabel(m.mode)})` : 'Supervisor';
+}
+
+/** A label for an announced slot party: the row's current name and mode when it has them, else the announcement's. */
+export function slotLabel(row: FloorConversation, p: SlotParty): string {
+  const key = slotKey(p);
+  if (key === CUSTOMER_KEY) return `Customer · ${row.customer?.name ?? p.name}`;
+  if (key === AGENT_KEY) return `Agent · ${row.agent?.name ?? p.name}`;
+  const m = row.monitors.find((x) => x.user_id === p.user_id);
+  return m ? `Supervisor · ${m.name} (${modeLabel(m.mode)})` : `Supervisor · ${p.name}`;
 }
 
 /** A mode's name for people. */
