@@ -216,9 +216,19 @@ func TestAdminDrainsANode(t *testing.T) {
 	if code, body := get(t, ts.base+"/readyz"); code != http.StatusServiceUnavailable {
 		t.Fatalf("readyz while draining: %d %s", code, body)
 	}
-	nodes = nodesResponse{}
-	if code := clusterRequest(t, "GET", ts.base+"/api/v1/cluster/nodes", admin, &nodes); code != http.StatusOK || nodes.Placement.Node != nil {
-		t.Fatalf("placement with the only node draining: %d %+v", code, nodes.Placement)
+	// The node's own directory learns of the drain from its watch, a moment
+	// after the observer's may: wait for it, with a deadline.
+	deadline := time.Now().Add(15 * time.Second)
+	for {
+		nodes = nodesResponse{}
+		code := clusterRequest(t, "GET", ts.base+"/api/v1/cluster/nodes", admin, &nodes)
+		if code == http.StatusOK && nodes.Placement.Node == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			t.Fatalf("placement with the only node draining: %d %+v", code, nodes.Placement)
+		}
+		time.Sleep(20 * time.Millisecond) // poll interval
 	}
 }
 
