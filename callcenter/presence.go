@@ -54,17 +54,23 @@ func (c *Center) Connect(cl Client) error {
 		if c.closed {
 			return ErrShuttingDown
 		}
-		if id.HasRole(auth.RoleAgent) {
-			c.attachAgentLocked(ob, cl, id)
-		}
-		if id.HasRole(auth.RoleSupervisor) {
-			c.supervisors[cl.ID()] = cl
-		}
-		if id.HasRole(auth.RoleCustomer) {
-			c.customerClients[keyOf(id)] = cl
-		}
+		c.registerLocked(ob, cl, id)
 		return nil
 	})
+}
+
+// registerLocked makes a session known by its roles: an agent's desk, a
+// supervisor's floor feed, a customer's reachability for outbound calls.
+func (c *Center) registerLocked(ob *outbox, cl Client, id auth.Identity) {
+	if id.HasRole(auth.RoleAgent) {
+		c.attachAgentLocked(ob, cl, id)
+	}
+	if id.HasRole(auth.RoleSupervisor) {
+		c.supervisors[cl.ID()] = cl
+	}
+	if id.HasRole(auth.RoleCustomer) {
+		c.customerClients[keyOf(id)] = cl
+	}
 }
 
 func (c *Center) attachAgentLocked(ob *outbox, cl Client, id auth.Identity) {

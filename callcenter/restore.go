@@ -6,7 +6,6 @@ import (
 	"strconv"
 	"strings"
 
-	"github.com/earshot/earshot/auth"
 	"github.com/earshot/earshot/media"
 	"github.com/earshot/earshot/store"
 )
@@ -305,15 +304,7 @@ func (c *Center) Adopted(cl Client) {
 		if c.closed {
 			return nil
 		}
-		if id.HasRole(auth.RoleAgent) {
-			c.attachAgentLocked(ob, cl, id)
-		}
-		if id.HasRole(auth.RoleSupervisor) {
-			c.supervisors[cl.ID()] = cl
-		}
-		if id.HasRole(auth.RoleCustomer) {
-			c.customerClients[keyOf(id)] = cl
-		}
+		c.registerLocked(ob, cl, id)
 		for _, conv := range c.conversations {
 			delete(conv.floorSent, cl.ID())
 			for _, p := range conv.parties {

@@ -1,11 +1,9 @@
 package main
 
 import (
-	"bufio"
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"net/http"
 	"os"
 	"os/exec"
@@ -83,38 +81,8 @@ func startCluster(t *testing.T, ids ...string) *testCluster {
 
 func startNodeProcess(t *testing.T, id, config string) *node {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestClusterChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), clusterChildEnv+"="+config)
-	cmd.Stderr = os.Stderr
-	out, err := cmd.StdoutPipe()
-	if err != nil {
-		t.Fatal(err)
-	}
-	if err := cmd.Start(); err != nil {
-		t.Fatal(err)
-	}
-	n := &node{id: id, cmd: cmd}
-	t.Cleanup(func() {
-		_ = cmd.Process.Kill()
-		_ = cmd.Wait()
-	})
-	addr := make(chan string, 1)
-	go func() {
-		sc := bufio.NewScanner(out)
-		for sc.Scan() {
-			if rest, ok := strings.CutPrefix(sc.Text(), "Earshot is running: http://"); ok {
-				addr <- strings.Fields(rest)[0]
-			}
-		}
-		_, _ = io.Copy(io.Discard, out)
-	}()
-	select {
-	case a := <-addr:
-		n.base, n.ws = "http://"+a, "ws://"+a+"/ws"
-	case <-time.After(60 * time.Second):
-		t.Fatalf("node %s did not start within 60s", id)
-	}
-	return n
+	cmd, base, ws := startSelf(t, "TestClusterChild", clusterChildEnv+"="+config)
+	return &node{id: id, cmd: cmd, base: base, ws: ws}
 }
 
 // party connects a user to a node of the cluster.

@@ -41,8 +41,17 @@ type child struct {
 
 func startChild(t *testing.T, dir string) *child {
 	t.Helper()
-	cmd := exec.Command(os.Args[0], "-test.run=^TestCrashChild$", "-test.count=1")
-	cmd.Env = append(os.Environ(), crashChildEnv+"="+dir)
+	cmd, base, ws := startSelf(t, "TestCrashChild", crashChildEnv+"="+dir)
+	return &child{cmd: cmd, base: base, ws: ws}
+}
+
+// startSelf runs this test binary as a server process — only the named
+// test, which serves when env is set — and returns it once it listens. The
+// process is killed when the test ends.
+func startSelf(t *testing.T, test string, env ...string) (cmd *exec.Cmd, base, ws string) {
+	t.Helper()
+	cmd = exec.Command(os.Args[0], "-test.run=^"+test+"$", "-test.count=1")
+	cmd.Env = append(os.Environ(), env...)
 	cmd.Stderr = os.Stderr
 	out, err := cmd.StdoutPipe()
 	if err != nil {
@@ -51,7 +60,6 @@ func startChild(t *testing.T, dir string) *child {
 	if err := cmd.Start(); err != nil {
 		t.Fatal(err)
 	}
-	c := &child{cmd: cmd}
 	t.Cleanup(func() {
 		_ = cmd.Process.Kill()
 		_ = cmd.Wait()
@@ -68,11 +76,11 @@ func startChild(t *testing.T, dir string) *child {
 	}()
 	select {
 	case a := <-addr:
-		c.base, c.ws = "http://"+a, "ws://"+a+"/ws"
+		return cmd, "http://" + a, "ws://" + a + "/ws"
 	case <-time.After(60 * time.Second):
-		t.Fatal("the server process did not start within 60s")
+		t.Fatalf("the server process (%s) did not start within 60s", test)
+		return nil, "", ""
 	}
-	return c
 }
 
 // The server process is killed (SIGKILL) while a supervisor's mode switches

@@ -149,20 +149,7 @@ func (c *conn) relayDown(up *websocket.Conn) {
 // events arrive as separate frames at once and must not count as a slow
 // client.
 func (c *conn) enqueueBridged(frame []byte) error {
-	c.mu.Lock()
-	if c.closing {
-		c.mu.Unlock()
-		return errConnClosed
-	}
-	if c.pending >= c.srv.cfg.SendQueue+c.srv.cfg.ReplayBuffer {
-		c.mu.Unlock()
-		return errQueueFull
-	}
-	c.queue = append(c.queue, frame)
-	c.pending++
-	c.mu.Unlock()
-	c.signal()
-	return nil
+	return c.enqueueBounded(frame, c.srv.cfg.SendQueue+c.srv.cfg.ReplayBuffer)
 }
 
 // callRoute asks Route, turning a panic into an error (the socket is

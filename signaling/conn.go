@@ -73,13 +73,16 @@ func newConn(srv *Server, ws *websocket.Conn, remote string) *conn {
 }
 
 // enqueue adds one frame to the bounded queue. It never blocks.
-func (c *conn) enqueue(frame []byte) error {
+func (c *conn) enqueue(frame []byte) error { return c.enqueueBounded(frame, c.srv.cfg.SendQueue) }
+
+// enqueueBounded adds one frame unless bound frames already wait.
+func (c *conn) enqueueBounded(frame []byte, bound int) error {
 	c.mu.Lock()
 	if c.closing {
 		c.mu.Unlock()
 		return errConnClosed
 	}
-	if c.pending >= c.srv.cfg.SendQueue {
+	if c.pending >= bound {
 		c.mu.Unlock()
 		return errQueueFull
 	}
