@@ -6,6 +6,7 @@ import (
 	"strconv"
 	"strings"
 
+	"github.com/earshot/earshot/auth"
 	"github.com/earshot/earshot/media"
 	"github.com/earshot/earshot/store"
 )
@@ -305,18 +306,33 @@ func (c *Center) Adopted(cl Client) {
 			return nil
 		}
 		c.registerLocked(ob, cl, id)
+		supervisor := id.HasRole(auth.RoleSupervisor)
+		// Only what this session needs: a whole tenant's sessions resume at
+		// once after a takeover, and republishing every conversation for
+		// each of them would cost sessions × conversations views.
 		for _, conv := range c.conversations {
-			delete(conv.floorSent, cl.ID())
+			mine := false
 			for _, p := range conv.parties {
 				if p.client != cl {
 					continue
 				}
+				mine = true
 				p.lastView = "" // sent again in full
 				if conv.channel == ChannelVoice && p.leg == nil {
 					ob.push(cl, EventMediaReoffer, reofferEvent{ConversationID: conv.id, Reason: reasonHomeNodeLost})
 				}
 			}
-			ob.touch(conv)
+			if mine {
+				ob.touch(conv)
+			}
+			if supervisor && conv.state != ConvEnded && c.floorVisible(id, conv) {
+				row := conv.floorView()
+				if conv.floorSent == nil {
+					conv.floorSent = make(map[string]string)
+				}
+				conv.floorSent[cl.ID()] = viewKey(row)
+				ob.push(cl, EventFloorConversation, row)
+			}
 		}
 		return nil
 	})
