@@ -50,7 +50,8 @@ const WHISPER_CHAT = 'Whisper: check the March invoice first';
 
 beforeAll(async () => {
   mkdirSync(SHOTS, { recursive: true });
-  server = await startServer(buildServer());
+  // A short long-silence rule, so that the call-health alert can be shown.
+  server = await startServer(buildServer(), '127.0.0.1', ['-health-long-silence', '3s']);
   [customer, agent, supervisor] = await Promise.all([
     launchParticipant('customer', 440, server.base),
     launchParticipant('agent', 660, server.base),
@@ -153,6 +154,20 @@ describe('browser clients end to end', () => {
     expectSilent(listen.agent!, 'agent', 880);
     await screenshot(supervisor.page, 'supervisor-listen');
 
+    // Call health: customer and agent fall silent (their microphones off in
+    // the browsers: the server still receives packets, at silence level).
+    // The console raises "long silence" on the row, and clears it when the
+    // customer speaks again.
+    const mic = (on: boolean) => window.earshotClient!.conversations.find((c) => c.call)!.call!.setMicrophoneEnabled(on);
+    await customer.page.evaluate(mic, false);
+    await agent.page.evaluate(mic, false);
+    await row.locator('[data-testid="health-alert"].health-long_silence').waitFor({ timeout: T });
+    await screenshot(supervisor.page, 'supervisor-health');
+    await customer.page.evaluate(mic, true);
+    await agent.page.evaluate(mic, true);
+    await row.locator('[data-testid="health-alert"].health-long_silence').waitFor({ state: 'detached', timeout: T });
+    await waitSample(supervisor.page, 'supervisor to hear customer and agent again', (s) => hears(s, 440) && hears(s, 660));
+
     // The server gates a Listen supervisor whatever the browser sends:
     // switch the supervisor's microphone on behind the UI's back.
     await supervisor.page.evaluate(() => window.earshotClient!.conversations.find((c) => c.call)!.call!.setMicrophoneEnabled(true));
@@ -160,6 +175,18 @@ describe('browser clients end to end', () => {
     expectSilent(forced.customer!, 'customer', 880);
     expectSilent(forced.agent!, 'agent', 880);
     await supervisor.page.evaluate(() => window.earshotClient!.conversations.find((c) => c.call)!.call!.setMicrophoneEnabled(false));
+
+    // The dial pad sends real RFC 4733 digits on the supervisor's leg: *2
+    // switches to Whisper, *1 back to Listen (star codes, decided by the
+    // server from the digits it received).
+    const dial = async (keys: string): Promise<void> => {
+      for (const k of keys) await supervisor.page.getByRole('group', { name: 'Dial pad' }).getByRole('button', { name: `Key ${k}`, exact: true }).click();
+    };
+    await dial('*2');
+    await supervisor.page.locator('.monitor[data-mode="whisper"]').waitFor({ timeout: T });
+    await agent.page.locator('[data-testid="monitoring-indicator"]', { hasText: 'Coached' }).waitFor({ timeout: T });
+    await dial('*1');
+    await supervisor.page.locator('.monitor[data-mode="listen"]').waitFor({ timeout: T });
 
     // Whisper: the agent hears the supervisor, the customer never does.
     await supervisor.page.getByRole('group', { name: 'Monitoring mode' }).getByRole('button', { name: 'Whisper' }).click();

@@ -77,12 +77,12 @@ export async function waitFor(what: string, fn: () => Promise<boolean> | boolean
 export const testNetworkIP = process.env.EARSHOT_E2E_MEDIA_IP ?? '';
 
 /** Starts the binary and waits until /readyz answers. Media listens on mediaIP (default loopback). */
-export async function startServer(binary: string, mediaIP = '127.0.0.1'): Promise<RunningServer> {
+export async function startServer(binary: string, mediaIP = '127.0.0.1', extraArgs: string[] = []): Promise<RunningServer> {
   const dataDir = mkdtempSync(join(tmpdir(), 'earshot-e2e-'));
   let port = 0;
   for (let attempt = 0; ; attempt++) {
     port = await freePort();
-    const proc = spawn(binary, ['-http', `127.0.0.1:${port}`, '-udp-port', '0', '-listen-ip', mediaIP, '-data', dataDir, '-log-level', 'info'], {
+    const proc = spawn(binary, ['-http', `127.0.0.1:${port}`, '-udp-port', '0', '-listen-ip', mediaIP, '-data', dataDir, '-log-level', 'info', ...extraArgs], {
       cwd: repoRoot,
       stdio: ['ignore', 'pipe', 'pipe'],
     });
