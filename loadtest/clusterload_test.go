@@ -1,7 +1,6 @@
 package main
 
 import (
-	"bytes"
 	"context"
 	"os"
 	"testing"
@@ -48,20 +47,7 @@ func TestSmallClusterLoadWithKill(t *testing.T) {
 	opts.Ramp = 20
 	opts.SwitchEvery = time.Second
 	opts.Quiet = true
-	if err := opts.validate(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 4*time.Minute)
-	defer cancel()
-	var log bytes.Buffer
-	rn := &runner{opts: opts, out: &log, tmp: t.TempDir(), raceMode: raceEnabled}
-	rep, err := rn.runOnce(ctx, opts.Calls, opts.Chats)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, log.String())
-	}
-	var summary bytes.Buffer
-	printSummary(&summary, rep)
-	t.Log("\n" + summary.String())
+	rep := runTestLoad(t, opts, 4*time.Minute)
 
 	if rep.Leaks != 0 || rep.WhisperLeaks != 0 {
 		t.Errorf("leaks %d, whisper leaks %d", rep.Leaks, rep.WhisperLeaks)
@@ -71,7 +57,7 @@ func TestSmallClusterLoadWithKill(t *testing.T) {
 	}
 	f := rep.Failover
 	if f == nil {
-		t.Fatalf("no node was killed: %v\n%s", rep.Errors, log.String())
+		t.Fatalf("no node was killed: %v", rep.Errors)
 	}
 	// Every session of the tenant resumed elsewhere; the calls whose media
 	// was on the home re-offered and came back, the others kept theirs.

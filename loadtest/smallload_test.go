@@ -24,20 +24,7 @@ func TestSmallLoad(t *testing.T) {
 	opts.SwitchEvery = 2 * time.Second
 	opts.PCIEvery = 4 * time.Second
 	opts.Quiet = true
-	if err := opts.validate(); err != nil {
-		t.Fatal(err)
-	}
-	ctx, cancel := context.WithTimeout(context.Background(), 3*time.Minute)
-	defer cancel()
-	var log bytes.Buffer
-	rn := &runner{opts: opts, out: &log, tmp: t.TempDir(), raceMode: raceEnabled}
-	rep, err := rn.runOnce(ctx, opts.Calls, opts.Chats)
-	if err != nil {
-		t.Fatalf("%v\n%s", err, log.String())
-	}
-	var summary bytes.Buffer
-	printSummary(&summary, rep)
-	t.Log("\n" + summary.String())
+	rep := runTestLoad(t, opts, 3*time.Minute)
 
 	if rep.Leaks != 0 || rep.WhisperLeaks != 0 || rep.PCILeaks != 0 {
 		t.Errorf("leaks %d, whisper leaks %d, pci leaks %d", rep.Leaks, rep.WhisperLeaks, rep.PCILeaks)
@@ -52,4 +39,25 @@ func TestSmallLoad(t *testing.T) {
 	if rep.PCIErrors != 0 {
 		t.Errorf("%d PCI pause requests failed", rep.PCIErrors)
 	}
+}
+
+// runTestLoad runs the load tester with opts within limit, logs its summary
+// and returns its report; a run that fails to complete fails the test.
+func runTestLoad(t *testing.T, opts Options, limit time.Duration) *Report {
+	t.Helper()
+	if err := opts.validate(); err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), limit)
+	defer cancel()
+	var log bytes.Buffer
+	rn := &runner{opts: opts, out: &log, tmp: t.TempDir(), raceMode: raceEnabled}
+	rep, err := rn.runOnce(ctx, opts.Calls, opts.Chats)
+	if err != nil {
+		t.Fatalf("%v\n%s", err, log.String())
+	}
+	var summary bytes.Buffer
+	printSummary(&summary, rep)
+	t.Log("\n" + summary.String())
+	return rep
 }
